@@ -1,0 +1,100 @@
+"""Builds the Telegram application: the one place where handlers are wired up."""
+
+from __future__ import annotations
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Config
+from bot.handlers import browse, commands, errors, groups, search
+from bot.handlers.common import SERVICES_KEY, Services
+from bot.i18n import languages, t
+from knowledge.taxonomy import DEFAULT_LANGUAGE
+
+# Only what the bot serves; Telegram sends nothing else, so there is less to handle or leak.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+PRIVATE_COMMANDS = ("start", "help", "privacy")
+
+
+class PrivateApplication(Application):
+    """An Application that does not collect the ids of users and chats it sees.
+
+    PTB adds every update's user and chat id to sets meant for persistence, even when no
+    persistence is configured, and never empties them. Lantern has no persistence and
+    must hold no ids, so the marking is switched off here (tests check the sets stay empty).
+    """
+
+    def _mark_for_persistence_update(self, *, update: object = None, job: object = None) -> None:
+        return None
+
+
+async def register_commands(application: Application) -> None:
+    """setMyCommands for private chats, once per language (the default in English)."""
+    for lang in languages():
+        commands_ = [BotCommand(name, t(lang, f"cmd.{name}")) for name in PRIVATE_COMMANDS]
+        await application.bot.set_my_commands(
+            commands_,
+            scope=BotCommandScopeAllPrivateChats(),
+            language_code=None if lang == DEFAULT_LANGUAGE else lang,
+        )
+
+
+def add_handlers(application: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    groups_ = filters.ChatType.GROUPS
+
+    # Groups: answer only commands addressed to Lantern, once, with a private link.
+    application.add_handler(
+        CommandHandler(list(PRIVATE_COMMANDS), groups.group_command, filters=groups_)
+    )
+
+    # Private chats: commands, buttons, typed searches, everything else.
+    application.add_handler(CommandHandler("start", commands.start, filters=private))
+    application.add_handler(CommandHandler("help", commands.help_command, filters=private))
+    application.add_handler(CommandHandler("privacy", commands.privacy, filters=private))
+    application.add_handler(MessageHandler(private & filters.COMMAND, commands.unknown_command))
+    application.add_handler(
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, search.text_search)
+    )
+    application.add_handler(
+        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, search.not_text)
+    )
+    application.add_handler(CallbackQueryHandler(browse.on_button))
+
+    application.add_error_handler(errors.on_error)
+
+
+def build_application(config: Config, services: Services) -> Application:
+    """The bot, talking to the Bot API at config.api_url, with no persistence at all."""
+    application = (
+        ApplicationBuilder()
+        .application_class(PrivateApplication)
+        .token(config.token.reveal())
+        .base_url(config.base_url)
+        .base_file_url(f"{config.api_url}/file/bot")
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(register_commands)
+        .build()
+    )
+    application.bot_data[SERVICES_KEY] = services
+    add_handlers(application)
+    return application

@@ -1,0 +1,106 @@
+"""Callback data: a compact, versioned code for every button, validated on the way back in.
+
+Format: "<version>|<op>|<arg>|<arg>...". Anything that does not decode to a known action
+with well-formed arguments, including data from an older version of the bot or forged by
+a client, decodes to None and the user gets a fresh menu.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from knowledge.taxonomy import ALL_TOPICS, CATEGORIES
+
+VERSION = "1"
+MAX_BYTES = 64
+MAX_PAGE = 999
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
+_LANG = re.compile(r"^[a-z]{2}$")
+_NUM = re.compile(r"^[0-9]{1,3}$")
+
+
+class Op(StrEnum):
+    HOME = "h"
+    CATEGORY = "c"  # category, page
+    TOPIC = "t"  # topic number, page
+    ENTRY = "e"  # entry id, topic number the card was opened from ("" if none)
+    SEARCH_TIPS = "s"
+    LANGUAGES = "l"
+    SET_LANGUAGE = "L"  # language code
+    REGIONS = "r"  # page
+    SET_REGION = "R"  # region slug, or "" for all regions
+    PRIVACY = "p"
+    HELP = "?"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    op: Op
+    args: tuple[str, ...] = ()
+
+
+def _check_args(op: Op, args: tuple[str, ...]) -> bool:
+    match op:
+        case Op.HOME | Op.SEARCH_TIPS | Op.LANGUAGES | Op.PRIVACY | Op.HELP:
+            return args == ()
+        case Op.CATEGORY:
+            return len(args) == 2 and args[0] in CATEGORIES and bool(_NUM.match(args[1]))
+        case Op.TOPIC:
+            return (
+                len(args) == 2
+                and bool(_NUM.match(args[0]))
+                and int(args[0]) < len(ALL_TOPICS)
+                and bool(_NUM.match(args[1]))
+            )
+        case Op.ENTRY:
+            return (
+                len(args) == 2
+                and bool(_SLUG.match(args[0]))
+                and (
+                    args[1] == "" or (bool(_NUM.match(args[1])) and int(args[1]) < len(ALL_TOPICS))
+                )
+            )
+        case Op.SET_LANGUAGE:
+            return len(args) == 1 and bool(_LANG.match(args[0]))
+        case Op.REGIONS:
+            return len(args) == 1 and bool(_NUM.match(args[0]))
+        case Op.SET_REGION:
+            return len(args) == 1 and (args[0] == "" or bool(_SLUG.match(args[0])))
+    return False
+
+
+def encode(op: Op, *args: object) -> str:
+    """Callback data for a button; raises ValueError if it would be invalid or too long."""
+    parts = tuple(str(a) for a in args)
+    if not _check_args(op, parts):
+        raise ValueError(f"invalid arguments for {op.name}")
+    data = "|".join((VERSION, op.value, *parts))
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError("callback data over 64 bytes")
+    return data
+
+
+def decode(data: object) -> Action | None:
+    """The action a button stands for, or None for stale, malformed or forged data."""
+    if not isinstance(data, str) or not data or len(data.encode()) > MAX_BYTES:
+        return None
+    parts = data.split("|")
+    if len(parts) < 2 or parts[0] != VERSION:
+        return None
+    try:
+        op = Op(parts[1])
+    except ValueError:
+        return None
+    args = tuple(parts[2:])
+    return Action(op, args) if _check_args(op, args) else None
+
+
+def topic_number(topic: str) -> int:
+    return ALL_TOPICS.index(topic)
+
+
+def topic_at(number: str | int) -> str:
+    return ALL_TOPICS[int(number)]

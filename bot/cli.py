@@ -1,0 +1,208 @@
+"""The `lantern` command: run, console, validate, search, stats."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from bot import logs
+from bot.config import Config, ConfigError, Secret
+from bot.content import load_knowledge, load_snapshot
+from knowledge.base import KnowledgeBase, stats
+from knowledge.loader import content_files
+from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
+from moderation.store import Store, StoreError
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+CONSOLE_TOKEN = "1000000001:console-token-for-the-local-emulator"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lantern",
+        description="Lantern: anonymous safety tips, rights and non-police services on Telegram.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the bot (long polling); without a token, the console")
+    console = sub.add_parser("console", help="try the bot in this terminal, no Telegram needed")
+    console.add_argument("--lang", default="en", help="your Telegram language (en, es, ...)")
+
+    validate = sub.add_parser("validate", help="check content files; exit 1 on any problem")
+    validate.add_argument("directory", nargs="?", type=Path, help="content directory")
+
+    search = sub.add_parser("search", help="search the knowledge base from the command line")
+    search.add_argument("query", nargs="?", help="what to look for (omit with --batch)")
+    search.add_argument("--lang", default="en", choices=LANGUAGES)
+    search.add_argument("--region", default=None, help="region slug (default: all regions)")
+    search.add_argument("--limit", type=int, default=5)
+    search.add_argument("--json", action="store_true", help="one JSON line per query")
+    search.add_argument("--batch", action="store_true", help="read one query per line from stdin")
+
+    stat = sub.add_parser("stats", help="entries by kind, topic, language and region")
+    stat.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        print(f"lantern: configuration error: {exc}", file=sys.stderr)
+        return 2
+    handler = {
+        "run": _run,
+        "console": _console,
+        "validate": _validate,
+        "search": _search,
+        "stats": _stats,
+    }[args.command]
+    return handler(args, config)
+
+
+def _knowledge_or_report(config: Config, out: TextIO = sys.stderr) -> KnowledgeBase | None:
+    kb, problems = load_knowledge(
+        config.content_dir, date.today(), show_examples=config.show_examples
+    )
+    for problem in problems:
+        print(problem, file=out)
+    if kb is None:
+        print(f"lantern: {len(problems)} problem(s) in the content; not serving it.", file=out)
+    return kb
+
+
+def _validate(args: argparse.Namespace, config: Config) -> int:
+    directory = args.directory or config.content_dir
+    snapshot, problems = load_snapshot(directory, date.today())
+    for problem in problems:
+        print(problem)
+    if snapshot is None:
+        print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+        return 1
+    files = len(content_files(Path(directory)))
+    print(f"OK: {len(snapshot.entries)} entries in {files} files, all valid.")
+    unused = [t for t in ALL_TOPICS if not any(t in e.topics for e in snapshot.entries)]
+    if unused:
+        print("note: topics with no entries yet: " + ", ".join(unused))
+    return 0
+
+
+def _search(args: argparse.Namespace, config: Config) -> int:
+    kb = _knowledge_or_report(config)
+    if kb is None:
+        return 1
+    if args.batch:
+        queries = [line.rstrip("\n") for line in sys.stdin]
+    elif args.query is not None:
+        queries = [args.query]
+    else:
+        print("lantern search: give a QUERY, or --batch with queries on stdin", file=sys.stderr)
+        return 2
+    limit = max(1, min(args.limit, 50))
+    for query in queries:
+        hits = kb.search(query, lang=args.lang, region=args.region, limit=limit)
+        if args.json:
+            record = {
+                "query": query,
+                "hits": [
+                    {
+                        "id": h.entry.id,
+                        "kind": h.entry.kind.value,
+                        "topics": list(h.entry.topics),
+                        "title": h.entry.text(args.lang).title,
+                        "score": h.score,
+                    }
+                    for h in hits
+                ],
+            }
+            print(json.dumps(record, ensure_ascii=False))
+            continue
+        print(f"{query}")
+        if not hits:
+            print("  (nothing found)")
+        for rank, hit in enumerate(hits, start=1):
+            title = hit.entry.text(args.lang).title
+            print(f"  {rank}. {hit.score:5.1f}  {hit.entry.id}  [{hit.entry.kind.value}]  {title}")
+    return 0
+
+
+def _stats(args: argparse.Namespace, config: Config) -> int:
+    kb = _knowledge_or_report(config)
+    if kb is None:
+        return 1
+    figures = stats(kb.snapshot, date.today())
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        return 0
+    print(f"entries: {figures['entries']}")
+    for key in ("by_kind", "by_language", "by_region", "by_topic"):
+        print(f"{key.replace('_', ' ')}:")
+        for name, count in figures[key].items():  # type: ignore[union-attr]
+            print(f"  {name:<26} {count}")
+    overdue = figures["past_review_by"]
+    print(f"past review_by: {len(overdue)}")  # type: ignore[arg-type]
+    for entry_id in overdue:  # type: ignore[union-attr]
+        print(f"  {entry_id}")
+    return 0
+
+
+def _console(args: argparse.Namespace, config: Config) -> int:
+    logs.configure("WARNING")
+    kb = _knowledge_or_report(config)
+    if kb is None:
+        return 1
+    from bot.app import build_application
+    from bot.console import run_console
+    from bot.handlers.common import Services
+
+    services = Services(kb)
+
+    def factory(api_url: str, token: str) -> Application:
+        local = Config(token=Secret(token), api_url=api_url, data_dir=config.data_dir)
+        return build_application(local, services)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_console(factory, language_code=args.lang))
+    return 0
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    logs.configure(config.log_level, config.token.reveal())
+    kb = _knowledge_or_report(config)
+    if kb is None:
+        print("lantern: refusing to start on invalid content.", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(_check_store(config.data_dir))
+    except StoreError as exc:
+        print(f"lantern: {exc}", file=sys.stderr)
+        return 1
+    if not config.token:
+        print(
+            "No LANTERN_BOT_TOKEN is set, so Lantern cannot reach Telegram.\n"
+            "Opening the local console instead: the same bot, in this terminal.\n"
+            "To run for real, get a token from @BotFather and set LANTERN_BOT_TOKEN.\n",
+            file=sys.stderr,
+        )
+        return _console(argparse.Namespace(lang="en"), config)
+
+    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.handlers.common import Services
+
+    application = build_application(config, Services(kb))
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0
+
+
+async def _check_store(data_dir: Path) -> None:
+    store = await Store.open(data_dir)
+    await store.close()

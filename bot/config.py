@@ -1,0 +1,77 @@
+"""Configuration from environment variables; the token never appears in a repr or error."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.loader import DEFAULT_CONTENT_DIR
+
+DEFAULT_API_URL = "https://api.telegram.org"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message says which and why, never its secret."""
+
+
+class Secret:
+    """A string that will not print itself."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Config:
+    token: Secret = field(default_factory=lambda: Secret(""))
+    api_url: str = DEFAULT_API_URL
+    data_dir: Path = Path("data")
+    content_dir: Path = DEFAULT_CONTENT_DIR
+    log_level: str = "INFO"
+    show_examples: bool = False
+
+    @property
+    def base_url(self) -> str:
+        """PTB appends the token to this, giving <api_url>/bot<token>/<method>."""
+        return f"{self.api_url}/bot"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        env = os.environ if env is None else env
+        token = env.get("LANTERN_BOT_TOKEN", "").strip()
+        if token and (":" not in token or any(c.isspace() for c in token)):
+            raise ConfigError(
+                "LANTERN_BOT_TOKEN does not look like a bot token (expected <digits>:<secret>)"
+            )
+        api_url = env.get("LANTERN_API_URL", "").strip().rstrip("/") or DEFAULT_API_URL
+        if not api_url.startswith(("https://", "http://")):
+            raise ConfigError("LANTERN_API_URL must start with https:// or http://")
+        level = env.get("LANTERN_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if level not in LOG_LEVELS:
+            raise ConfigError(f"LANTERN_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        content = env.get("LANTERN_CONTENT_DIR", "").strip()
+        return cls(
+            token=Secret(token),
+            api_url=api_url,
+            data_dir=Path(env.get("LANTERN_DATA_DIR", "").strip() or "data"),
+            content_dir=Path(content) if content else DEFAULT_CONTENT_DIR,
+            log_level=level,
+            show_examples=env.get("LANTERN_SHOW_EXAMPLES", "").strip().lower()
+            in {"1", "true", "yes", "on"},
+        )

@@ -1,0 +1,1 @@
+"""Telegram handlers: each parses an update, asks the domain, and sends a screen."""

@@ -1,0 +1,104 @@
+"""What every handler shares: the services, the person's choices, and sending a screen."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from telegram import Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot import screens
+from bot.i18n import pick_language, t
+from bot.prefs import Preferences
+from knowledge.base import KnowledgeBase
+
+log = logging.getLogger("lantern.handlers")
+SERVICES_KEY = "lantern"
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+@dataclass
+class Services:
+    """The domain objects handlers use; one per application."""
+
+    kb: KnowledgeBase
+    prefs: Preferences = field(default_factory=Preferences)
+    today: Callable[[], date] = date.today
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data[SERVICES_KEY]
+
+
+def user_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    user = update.effective_user
+    if user is None:
+        return pick_language(None)
+    pref = services(context).prefs.get(user.id)
+    if pref is not None and pref.lang:
+        return pref.lang
+    return pick_language(user.language_code)
+
+
+def user_region(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    pref = services(context).prefs.get(user.id)
+    return pref.region if pref is not None else None
+
+
+async def send(update: Update, screen: screens.Screen) -> None:
+    """Show a screen: edit the menu in place after a button, else send a new message."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(screen.text, reply_markup=screen.markup)
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            # Too old or otherwise not editable: fall through and send a fresh message.
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(screen.text, reply_markup=screen.markup)
+
+
+def new_incident() -> str:
+    return secrets.token_hex(4)
+
+
+def guarded(handler: Handler) -> Handler:
+    """Log a failure as type, handler and incident id only, and tell the person kindly."""
+
+    @functools.wraps(handler)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await handler(update, context)
+        except Exception as exc:  # the boundary where failures stop
+            log.error(
+                "incident=%s handler=%s error=%s",
+                new_incident(),
+                handler.__name__,
+                type(exc).__name__,
+            )
+            chat = update.effective_chat if isinstance(update, Update) else None
+            if chat is None or chat.type != chat.PRIVATE:
+                return
+            try:
+                lang = user_lang(update, context)
+                await chat.send_message(
+                    screens.home(lang, t(lang, "error")).text,
+                    reply_markup=screens.home(lang).markup,
+                )
+            except (TelegramError, KeyError, RuntimeError):
+                pass
+
+    return wrapper

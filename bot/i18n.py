@@ -1,0 +1,48 @@
+"""Interface strings, one YAML file per language in bot/locales/; adding a language is a file."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from knowledge.taxonomy import DEFAULT_LANGUAGE
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+
+
+@cache
+def catalogue() -> dict[str, dict[str, str]]:
+    """Every language's strings, keyed by language code (the file's name)."""
+    found: dict[str, dict[str, str]] = {}
+    for path in sorted(LOCALES_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping of strings")
+        found[path.stem] = {str(k): str(v) for k, v in data.items()}
+    if DEFAULT_LANGUAGE not in found:
+        raise ValueError(f"{LOCALES_DIR}: the default language file is missing")
+    return found
+
+
+def languages() -> tuple[str, ...]:
+    return tuple(catalogue())
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The string `key` in `lang` (falling back to the default language), filled in."""
+    table = catalogue()
+    text = table.get(lang, {}).get(key) or table[DEFAULT_LANGUAGE].get(key)
+    if text is None:
+        raise KeyError(key)
+    return text.format(**values) if values else text
+
+
+def pick_language(language_code: str | None) -> str:
+    """Telegram's language_code ('es-MX', 'pt-br', None) to a language we speak."""
+    if language_code:
+        base = language_code.split("-")[0].split("_")[0].lower()
+        if base in catalogue():
+            return base
+    return DEFAULT_LANGUAGE

@@ -1,0 +1,157 @@
+"""Inline keyboards for every screen; every button's data comes from bot.callbacks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import Op, encode, topic_number
+from bot.i18n import languages, t
+from knowledge.model import Entry, Kind, Region
+from knowledge.taxonomy import EXAMPLE_REGION, GLOBAL_REGION
+
+PAGE_SIZE = 8
+MAX_BUTTON_TEXT = 60
+KIND_MARK = {Kind.TIP: "💡", Kind.RIGHTS: "⚖️", Kind.REFERRAL: "🤝"}
+
+
+def _button(text: str, op: Op, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=encode(op, *args))
+
+
+def _home(lang: str) -> InlineKeyboardButton:
+    return _button(t(lang, "btn.home"), Op.HOME)
+
+
+def shorten(text: str, limit: int = MAX_BUTTON_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def pages(count: int) -> int:
+    return max(1, -(-count // PAGE_SIZE))
+
+
+def clamp_page(page: int, count: int) -> int:
+    return min(max(page, 0), pages(count) - 1)
+
+
+def _nav(lang: str, page: int, count: int, op: Op, *prefix: object) -> list[InlineKeyboardButton]:
+    row = []
+    if page > 0:
+        row.append(_button(t(lang, "btn.prev"), op, *prefix, page - 1))
+    if page < pages(count) - 1:
+        row.append(_button(t(lang, "btn.next"), op, *prefix, page + 1))
+    return row
+
+
+def main_menu(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(t(lang, "btn.safety"), Op.CATEGORY, "safety", 0),
+                _button(t(lang, "btn.rights"), Op.CATEGORY, "rights", 0),
+            ],
+            [_button(t(lang, "btn.services"), Op.CATEGORY, "services", 0)],
+            [_button(t(lang, "btn.search"), Op.SEARCH_TIPS)],
+            [
+                _button(t(lang, "btn.language"), Op.LANGUAGES),
+                _button(t(lang, "btn.region"), Op.REGIONS, 0),
+            ],
+            [_button(t(lang, "btn.privacy"), Op.PRIVACY), _button(t(lang, "btn.help"), Op.HELP)],
+        ]
+    )
+
+
+def home_only(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_home(lang)]])
+
+
+def category_menu(
+    lang: str, category: str, topics: Sequence[tuple[str, int]], page: int
+) -> InlineKeyboardMarkup:
+    """Topics of a category with their entry counts, one per row, paginated."""
+    shown = topics[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows = [
+        [_button(f"{t(lang, f'topic.{topic}')} ({count})", Op.TOPIC, topic_number(topic), 0)]
+        for topic, count in shown
+    ]
+    nav = _nav(lang, page, len(topics), Op.CATEGORY, category)
+    if nav:
+        rows.append(nav)
+    rows.append([_home(lang)])
+    return InlineKeyboardMarkup(rows)
+
+
+def topic_menu(
+    lang: str, topic: str, category: str, entries: Sequence[Entry], page: int
+) -> InlineKeyboardMarkup:
+    number = topic_number(topic)
+    shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows = [
+        [_button(shorten(f"{KIND_MARK[e.kind]} {e.text(lang).title}"), Op.ENTRY, e.id, number)]
+        for e in shown
+    ]
+    nav = _nav(lang, page, len(entries), Op.TOPIC, number)
+    if nav:
+        rows.append(nav)
+    rows.append([_button(t(lang, "btn.back"), Op.CATEGORY, category, 0), _home(lang)])
+    return InlineKeyboardMarkup(rows)
+
+
+def entry_menu(lang: str, from_topic: str | None) -> InlineKeyboardMarkup:
+    row = []
+    if from_topic is not None:
+        row.append(_button(t(lang, "btn.back"), Op.TOPIC, topic_number(from_topic), 0))
+    row.append(_home(lang))
+    return InlineKeyboardMarkup([row])
+
+
+def results_menu(lang: str, entries: Sequence[Entry]) -> InlineKeyboardMarkup:
+    rows = [
+        [_button(shorten(f"{KIND_MARK[e.kind]} {e.text(lang).title}"), Op.ENTRY, e.id, "")]
+        for e in entries
+    ]
+    rows.append([_home(lang)])
+    return InlineKeyboardMarkup(rows)
+
+
+def language_menu(lang: str) -> InlineKeyboardMarkup:
+    rows = [
+        [_button(("✓ " if code == lang else "") + t(code, "language_name"), Op.SET_LANGUAGE, code)]
+        for code in languages()
+    ]
+    rows.append([_home(lang)])
+    return InlineKeyboardMarkup(rows)
+
+
+def choosable_regions(regions: Sequence[Region], show_examples: bool) -> list[Region]:
+    return [
+        r
+        for r in regions
+        if r.slug != GLOBAL_REGION and (show_examples or r.slug != EXAMPLE_REGION)
+    ]
+
+
+def region_menu(
+    lang: str, regions: Sequence[Region], current: str | None, page: int
+) -> InlineKeyboardMarkup:
+    shown = regions[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    rows = [
+        [_button(("✓ " if r.slug == current else "") + r.name(lang), Op.SET_REGION, r.slug)]
+        for r in shown
+    ]
+    nav = _nav(lang, page, len(regions), Op.REGIONS)
+    if nav:
+        rows.append(nav)
+    rows.append(
+        [_button(("✓ " if current is None else "") + t(lang, "region.all"), Op.SET_REGION, "")]
+    )
+    rows.append([_home(lang)])
+    return InlineKeyboardMarkup(rows)
+
+
+def private_chat_link(lang: str, bot_username: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(lang, "group.open"), url=f"https://t.me/{bot_username}")]]
+    )

@@ -1,0 +1,99 @@
+"""Each screen of the bot as (HTML text, keyboard), independent of how it was reached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from telegram import InlineKeyboardMarkup
+
+from bot import keyboards, render
+from bot.i18n import t
+from knowledge.base import KnowledgeBase
+from knowledge.normalize import query_tokens
+from knowledge.taxonomy import TOPIC_CATEGORY, TOPICS
+
+SEARCH_RESULTS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    text: str
+    markup: InlineKeyboardMarkup
+
+
+def home(lang: str, notice: str | None = None) -> Screen:
+    text = t(lang, "menu") if notice is None else f"{notice}\n\n{t(lang, 'menu')}"
+    return Screen(text, keyboards.main_menu(lang))
+
+
+def welcome(lang: str) -> Screen:
+    return Screen(t(lang, "start"), keyboards.main_menu(lang))
+
+
+def category(kb: KnowledgeBase, lang: str, region: str | None, name: str, page: int) -> Screen:
+    counts = [(topic, len(kb.topic(topic, region))) for topic in TOPICS[name]]
+    topics = [(topic, n) for topic, n in counts if n > 0] or counts
+    page = keyboards.clamp_page(page, len(topics))
+    text = t(lang, "category.pick", category=render.esc(t(lang, f"category.{name}")))
+    if keyboards.pages(len(topics)) > 1:
+        text += "\n" + t(lang, "page", page=page + 1, pages=keyboards.pages(len(topics)))
+    return Screen(text, keyboards.category_menu(lang, name, topics, page))
+
+
+def topic(kb: KnowledgeBase, lang: str, region: str | None, slug: str, page: int) -> Screen:
+    entries = kb.topic(slug, region)
+    name = render.esc(t(lang, f"topic.{slug}"))
+    page = keyboards.clamp_page(page, len(entries))
+    if entries:
+        text = t(lang, "topic.pick", topic=name, count=len(entries))
+        if keyboards.pages(len(entries)) > 1:
+            text += "\n" + t(lang, "page", page=page + 1, pages=keyboards.pages(len(entries)))
+    else:
+        text = t(lang, "topic.empty", topic=name)
+    return Screen(text, keyboards.topic_menu(lang, slug, TOPIC_CATEGORY[slug], entries, page))
+
+
+def entry(
+    kb: KnowledgeBase,
+    lang: str,
+    region: str | None,
+    entry_id: str,
+    from_topic: str | None,
+    today: date,
+) -> Screen | None:
+    found = kb.get(entry_id, region)
+    if found is None:
+        return None
+    if from_topic is not None and from_topic not in found.topics:
+        from_topic = None
+    return Screen(render.entry_card(found, lang, today), keyboards.entry_menu(lang, from_topic))
+
+
+def search(kb: KnowledgeBase, lang: str, region: str | None, query: str) -> Screen:
+    if not query_tokens(query):
+        return Screen(t(lang, "search.too_short"), keyboards.main_menu(lang))
+    hits = kb.search(query, lang=lang, region=region, limit=SEARCH_RESULTS)
+    if not hits:
+        return Screen(t(lang, "search.nothing"), keyboards.main_menu(lang))
+    return Screen(t(lang, "search.results"), keyboards.results_menu(lang, [h.entry for h in hits]))
+
+
+def languages(lang: str) -> Screen:
+    return Screen(t(lang, "language.pick"), keyboards.language_menu(lang))
+
+
+def regions(kb: KnowledgeBase, lang: str, current: str | None, page: int) -> Screen:
+    choosable = keyboards.choosable_regions(kb.snapshot.regions, kb.show_examples)
+    page = keyboards.clamp_page(page, len(choosable))
+    found = kb.snapshot.region(current) if current else None
+    name = found.name(lang) if found else t(lang, "region.none")
+    return Screen(
+        t(lang, "region.pick", region=render.esc(name)),
+        keyboards.region_menu(lang, choosable, current, page),
+    )
+
+
+def simple(lang: str, key: str) -> Screen:
+    """Help, privacy and search tips: fixed text with a way home."""
+    return Screen(t(lang, key), keyboards.home_only(lang))

@@ -1,0 +1,67 @@
+"""The live knowledge base: one snapshot and its index, replaced together atomically."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from knowledge.model import Entry, Snapshot, is_visible
+from knowledge.search import Hit, SearchIndex
+from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    snapshot: Snapshot
+    index: SearchIndex
+
+
+class KnowledgeBase:
+    """What handlers read. Readers take one consistent (snapshot, index) pair per call."""
+
+    def __init__(self, snapshot: Snapshot, *, show_examples: bool = False) -> None:
+        self.show_examples = show_examples
+        self._state = _State(snapshot, SearchIndex(snapshot))
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._state.snapshot
+
+    def replace(self, snapshot: Snapshot) -> None:
+        """Build the new index first, then swap in one assignment: no half-updated reads."""
+        self._state = _State(snapshot, SearchIndex(snapshot))
+
+    def search(
+        self, query: str, *, lang: str, region: str | None = None, limit: int = 10
+    ) -> list[Hit]:
+        return self._state.index.search(
+            query, lang=lang, region=region, limit=limit, show_examples=self.show_examples
+        )
+
+    def get(self, entry_id: str, region: str | None = None) -> Entry | None:
+        """An entry by id, or None if it does not exist or is hidden from this person."""
+        entry = self._state.snapshot.get(entry_id)
+        if entry is None or not is_visible(entry, region, show_examples=self.show_examples):
+            return None
+        return entry
+
+    def topic(self, topic: str, region: str | None = None) -> list[Entry]:
+        """Visible entries in a topic, titles sorted; referrals after tips and rights."""
+        found = self._state.snapshot.in_topic(topic, region, show_examples=self.show_examples)
+        order = {"tip": 0, "rights": 1, "referral": 2}
+        return sorted(found, key=lambda e: (order[e.kind.value], e.id))
+
+
+def stats(snapshot: Snapshot, today: date) -> dict[str, object]:
+    """Counts an operator or curator wants at a glance."""
+    entries = snapshot.entries
+    by_topic = Counter(t for e in entries for t in e.topics)
+    return {
+        "entries": len(entries),
+        "by_kind": dict(sorted(Counter(e.kind.value for e in entries).items())),
+        "by_topic": {t: by_topic.get(t, 0) for t in ALL_TOPICS},
+        "by_language": {lang: sum(1 for e in entries if lang in e.texts) for lang in LANGUAGES},
+        "by_region": dict(sorted(Counter(r for e in entries for r in e.regions).items())),
+        "past_review_by": sorted(e.id for e in entries if e.is_overdue(today)),
+    }

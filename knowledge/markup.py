@@ -1,0 +1,157 @@
+"""The small, safe markup content is written in, rendered to Telegram HTML or plain text.
+
+Supported: **bold**, _italics_, [text](https://link), lines starting with "- " as
+bullets, blank lines between paragraphs. Everything else is text, and is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+_LINK = re.compile(r"\[([^\[\]\n]+)\]\((https://[^\s()<>\"']+)\)")
+_LINK_ATTEMPT = re.compile(r"\[[^\[\]\n]*\]\(")
+BULLET = "•"
+
+
+class MarkupError(ValueError):
+    """A problem in a body, with the line (0-based, within the body) it is on."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    bullets: bool
+    lines: tuple[tuple[int, str], ...]  # (line number in body, text)
+
+
+def _blocks(src: str) -> list[_Block]:
+    blocks: list[_Block] = []
+    current: list[tuple[int, str]] = []
+    current_bullets = False
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            blocks.append(_Block(current_bullets, tuple(current)))
+        current = []
+
+    for number, raw in enumerate(src.splitlines()):
+        line = raw.strip()
+        if not line:
+            flush()
+            continue
+        is_bullet = line.startswith("- ")
+        if current and is_bullet != current_bullets:
+            flush()
+        current_bullets = is_bullet
+        current.append((number, line[2:].strip() if is_bullet else line))
+    flush()
+    return blocks
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum()
+
+
+def _inline(text: str, line: int, *, html_out: bool, allow_links: bool = True) -> str:
+    """Render one line's inline markup; raise MarkupError on anything unbalanced."""
+    out: list[str] = []
+    stack: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        if text.startswith("**", i):
+            _toggle(stack, "b", out, line, html_out)
+            i += 2
+            continue
+        ch = text[i]
+        if ch == "_":
+            prev = text[i - 1] if i else " "
+            nxt = text[i + 1] if i + 1 < n else " "
+            if "i" in stack and not prev.isspace() and not _is_word(nxt):
+                _toggle(stack, "i", out, line, html_out)
+                i += 1
+                continue
+            if "i" not in stack and not _is_word(prev) and not nxt.isspace() and nxt != "_":
+                _toggle(stack, "i", out, line, html_out)
+                i += 1
+                continue
+        if ch == "[" and allow_links:
+            match = _LINK.match(text, i)
+            if match:
+                label = _inline(match.group(1), line, html_out=html_out, allow_links=False)
+                url = match.group(2)
+                if html_out:
+                    out.append(f'<a href="{html.escape(url, quote=True)}">{label}</a>')
+                else:
+                    out.append(f"{label} ({url})")
+                i = match.end()
+                continue
+            if _LINK_ATTEMPT.match(text, i):
+                raise MarkupError(line, "a link must look like [text](https://...)")
+        out.append(html.escape(ch, quote=False) if html_out else ch)
+        i += 1
+    if stack:
+        what = "**" if stack[-1] == "b" else "_"
+        raise MarkupError(line, f"'{what}' is opened but never closed on this line")
+    return "".join(out)
+
+
+def _toggle(stack: list[str], tag: str, out: list[str], line: int, html_out: bool) -> None:
+    if tag in stack:
+        if stack[-1] != tag:
+            raise MarkupError(line, "bold and italics overlap; close the inner one first")
+        stack.pop()
+        if html_out:
+            out.append(f"</{tag}>")
+    else:
+        stack.append(tag)
+        if html_out:
+            out.append(f"<{tag}>")
+
+
+def _render(src: str, *, html_out: bool) -> str:
+    parts: list[str] = []
+    for block in _blocks(src):
+        rendered = [_inline(text, number, html_out=html_out) for number, text in block.lines]
+        if block.bullets:
+            parts.append("\n".join(f"{BULLET} {r}" for r in rendered))
+        else:
+            parts.append(" ".join(rendered))
+    return "\n\n".join(parts)
+
+
+def to_html(src: str) -> str:
+    """Telegram HTML for a body. Raises MarkupError on broken markup."""
+    return _render(src, html_out=True)
+
+
+def to_plain(src: str) -> str:
+    """Readable plain text for a body (links as 'text (url)')."""
+    return _render(src, html_out=False)
+
+
+def check(src: str) -> list[MarkupError]:
+    """Every markup problem in a body, one per offending line."""
+    problems: list[MarkupError] = []
+    for block in _blocks(src):
+        for number, text in block.lines:
+            try:
+                _inline(text, number, html_out=True)
+            except MarkupError as exc:
+                problems.append(exc)
+    if "<" in src and re.search(r"</?[a-zA-Z][^>]*>", src):
+        line = next(n for n, raw in enumerate(src.splitlines()) if re.search(r"</?[a-zA-Z]", raw))
+        problems.append(MarkupError(line, "HTML tags are not allowed; use **bold** or _italics_"))
+    return problems
+
+
+def escape(text: str) -> str:
+    """Escape arbitrary text for Telegram HTML."""
+    return html.escape(text, quote=False)

@@ -1,0 +1,61 @@
+"""Text normalisation shared by indexing and queries, for any script."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Long enough for any real question; hostile input is cut before it costs anything.
+MAX_QUERY_CHARS = 200
+MAX_QUERY_TOKENS = 12
+
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a an the and or but if of to in on at by for from with without about as into onto is
+    are was were be been being am do does did doing have has had i me my mine you your
+    yours he him his she her hers it its we us our they them their this that these those
+    what which who whom whose when where why how can could should would will shall may
+    might must not no so than too very just there here get got any some all please help
+    need want know tell im dont cant wont u ur pls plz
+    el la los las lo un una unos unas y o u pero si de del al a en con sin por para sobre
+    como que qué cual cuál quien quién cuando cuándo donde dónde porque es son fue era ser
+    estar estoy esta está están he ha han hay yo me mi mis tu tus te se su sus nos nuestro
+    le les este esta estos estas ese esa eso muy mas más ya no ni tengo tiene puedo puede
+    quiero necesito hacer hago algo alguien q k x
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: 'Policía' -> 'policia', works in any script."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    out: list[str] = []
+    for ch in decomposed:
+        category = unicodedata.category(ch)
+        if category.startswith("M"):
+            continue  # combining accents and Arabic vowel marks
+        if ch.isalnum():
+            out.append(ch)
+        else:
+            out.append(" ")
+    return " ".join("".join(out).split())
+
+
+def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
+    words = fold(text).split()
+    if keep_stopwords:
+        return words
+    return [w for w in words if w not in STOPWORDS]
+
+
+def query_tokens(query: str) -> list[str]:
+    """Tokens of a user's query, bounded in length and count whatever they send."""
+    cut = query[:MAX_QUERY_CHARS]
+    found = tokens(cut)
+    if not found:
+        # A query of only stopwords ("help me") still means something.
+        found = tokens(cut, keep_stopwords=True)
+    seen: list[str] = []
+    for token in found:
+        if token not in seen:
+            seen.append(token)
+    return seen[:MAX_QUERY_TOKENS]

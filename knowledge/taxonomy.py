@@ -1,0 +1,59 @@
+"""The topic taxonomy: which topics exist and which category each belongs to."""
+
+from __future__ import annotations
+
+CATEGORIES: tuple[str, ...] = ("safety", "rights", "services")
+
+TOPICS: dict[str, tuple[str, ...]] = {
+    "safety": (
+        "screening",
+        "check-in",
+        "outdoor-work",
+        "incall-outcall",
+        "online-safety",
+        "payment-safety",
+        "violence-response",
+        "overdose",
+        "drug-use",
+        "harm-reduction-supplies",
+        "sexual-health",
+        "spiking",
+        "safety-planning",
+        "coercion",
+        "mental-health",
+    ),
+    "rights": (
+        "police-encounters",
+        "phone-search",
+        "arrest",
+        "condoms-evidence",
+        "immigration",
+        "housing",
+        "benefits",
+        "child-welfare",
+        "labor-rights",
+        "reporting-violence",
+        "criminal-records",
+    ),
+    "services": (
+        "health-services",
+        "legal-aid",
+        "housing-shelter",
+        "peer-support",
+        "crisis-support",
+        "exit-support",
+        "trans-care",
+        "youth-services",
+    ),
+}
+
+# Known but not yet served; content may not use them until the feature exists.
+RESERVED_TOPICS: frozenset[str] = frozenset({"alerts"})
+
+ALL_TOPICS: tuple[str, ...] = tuple(t for cat in CATEGORIES for t in TOPICS[cat])
+TOPIC_CATEGORY: dict[str, str] = {t: cat for cat in CATEGORIES for t in TOPICS[cat]}
+
+LANGUAGES: tuple[str, ...] = ("en", "es")
+DEFAULT_LANGUAGE = "en"
+GLOBAL_REGION = "global"
+EXAMPLE_REGION = "example"

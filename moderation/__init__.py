@@ -1,0 +1,1 @@
+"""Peer moderation: roles, review workflow, freshness, and its storage. No Telegram here."""
