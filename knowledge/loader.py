@@ -134,6 +134,14 @@ def _make_loader(problems: list[Problem], path: str) -> type[yaml.SafeLoader]:
         result.line = node.start_mark.line + 1
         return result
 
+    def construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        # An impossible date (2026-13-01) stays text, so it is reported, not crashed on.
+        try:
+            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        except ValueError:
+            return loader.construct_scalar(node)
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
     return Loader
@@ -157,8 +165,8 @@ def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problems.append(Problem(shown, line, f"YAML syntax error: {exc.problem or exc}"))
-    except yaml.YAMLError as exc:
-        problems.append(Problem(shown, 1, f"YAML error: {exc}"))
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        problems.append(Problem(shown, 1, f"YAML error: {type(exc).__name__}: {exc}"))
     return None
 
 

@@ -1,0 +1,59 @@
+"""Callback data: compact, versioned, validated; stale or forged data decodes to None."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import callbacks
+from bot.callbacks import Op
+from knowledge.taxonomy import ALL_TOPICS
+
+
+def test_round_trip_of_every_kind_of_button():
+    samples = [
+        (Op.HOME, ()),
+        (Op.CATEGORY, ("safety", "2")),
+        (Op.TOPIC, (str(len(ALL_TOPICS) - 1), "0")),
+        (Op.ENTRY, ("a" * 48, "12")),
+        (Op.ENTRY, ("some-entry", "")),
+        (Op.SET_LANGUAGE, ("es",)),
+        (Op.REGIONS, ("0",)),
+        (Op.SET_REGION, ("example",)),
+        (Op.SET_REGION, ("",)),
+    ]
+    for op, args in samples:
+        data = callbacks.encode(op, *args)
+        assert len(data.encode()) <= 64
+        assert callbacks.decode(data) == callbacks.Action(op, args)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "garbage",
+        "0|h",  # an older version
+        "2|h",  # a newer version
+        "1|z",  # unknown op
+        "1|h|extra",
+        "1|c|nowhere|0",
+        "1|t|999|0",
+        "1|t|-1|0",
+        "1|e|../../etc|0",
+        "1|e|UPPER|",
+        "1|L|english",
+        "1|R|<script>",
+        "1|c|safety|1000",
+        "1|" + "x" * 70,
+        "1|e|" + "a" * 49 + "|1",
+        12345,
+    ],
+)
+def test_forged_or_stale_data_is_rejected(data):
+    assert callbacks.decode(data) is None
+
+
+def test_encode_refuses_invalid_arguments():
+    with pytest.raises(ValueError):
+        callbacks.encode(Op.CATEGORY, "nope", 0)
