@@ -15,9 +15,11 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    ExtBot,
     MessageHandler,
     filters,
 )
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Config
 from bot.handlers import browse, commands, errors, groups, search
@@ -41,6 +43,16 @@ class PrivateApplication(Application):
     def _mark_for_persistence_update(self, *, update: object = None, job: object = None) -> None:
         return None
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}[bot={self.bot!r}]"
+
+
+class PrivateBot(ExtBot):
+    """PTB's bot, minus the token in its repr (PTB prints it, and reprs end up in logs)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}[token=<redacted>]"
+
 
 async def register_commands(application: Application) -> None:
     """setMyCommands for private chats, once per language (the default in English)."""
@@ -54,8 +66,9 @@ async def register_commands(application: Application) -> None:
 
 
 def add_handlers(application: Application) -> None:
-    private = filters.ChatType.PRIVATE
-    groups_ = filters.ChatType.GROUPS
+    # New messages only: an edit is not a new question, and is not answered twice.
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    groups_ = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
     # Groups: answer only commands addressed to Lantern, once, with a private link.
     application.add_handler(
@@ -78,20 +91,28 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(errors.on_error)
 
 
-def build_application(config: Config, services: Services) -> Application:
-    """The bot, talking to the Bot API at config.api_url, with no persistence at all."""
+def build_application(
+    config: Config, services: Services, *, request: BaseRequest | None = None
+) -> Application:
+    """The bot, talking to the Bot API at config.api_url, with no persistence at all.
+
+    `request` replaces the HTTP layer (tests use it to answer calls without a network).
+    """
+    bot = PrivateBot(
+        token=config.token.reveal(),
+        base_url=config.base_url,
+        base_file_url=f"{config.api_url}/file/bot",
+        request=request or HTTPXRequest(connection_pool_size=16),
+        get_updates_request=request or HTTPXRequest(),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+    )
     application = (
         ApplicationBuilder()
         .application_class(PrivateApplication)
-        .token(config.token.reveal())
-        .base_url(config.base_url)
-        .base_file_url(f"{config.api_url}/file/bot")
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        .bot(bot)
         .post_init(register_commands)
         .build()
     )

@@ -1,0 +1,160 @@
+"""A stand-in for PTB's HTTP layer: records every Bot API call and answers it plausibly."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from typing import Any
+
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 1000000001
+BOT_USERNAME = "lantern_test_bot"
+TOKEN = f"{BOT_ID}:handler-tests-token-abcdefghijklmnop"
+
+
+class RecordingRequest(BaseRequest):
+    """Answers like the Bot API would; `calls` holds (method, parameters) in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self._ids = itertools.count(100)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        self.calls.append((name, params))
+        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Lantern",
+                "username": BOT_USERNAME,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if name in ("sendMessage", "editMessageText"):
+            message = {
+                "message_id": params.get("message_id") or next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": params["chat_id"], "type": "private"},
+                "text": params.get("text", ""),
+            }
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            return message
+        if name == "getUpdates":
+            return []
+        return True
+
+    def sent(self) -> list[dict[str, Any]]:
+        """Messages sent or edited, in order."""
+        return [p for m, p in self.calls if m in ("sendMessage", "editMessageText")]
+
+    def last(self) -> dict[str, Any]:
+        return self.sent()[-1]
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+
+def buttons(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(text, callback_data or url) of every button of a sent message."""
+    markup = params.get("reply_markup") or {}
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return [
+        (b["text"], b.get("callback_data") or b.get("url"))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
+
+
+_update_ids = itertools.count(1)
+_message_ids = itertools.count(1)
+
+
+def user(uid: int = 111, lang: str | None = "en", username: str | None = None) -> dict:
+    data: dict[str, Any] = {"id": uid, "is_bot": False, "first_name": "Canary"}
+    if lang:
+        data["language_code"] = lang
+    if username:
+        data["username"] = username
+    return data
+
+
+def private_chat(uid: int = 111) -> dict:
+    return {"id": uid, "type": "private", "first_name": "Canary"}
+
+
+def message_update(
+    text: str | None,
+    *,
+    sender: dict | None = None,
+    chat: dict | None = None,
+    extra: dict | None = None,
+    kind: str = "message",
+) -> dict:
+    sender = sender or user()
+    chat = chat or private_chat(sender["id"])
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": chat,
+        "from": sender,
+    }
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    message.update(extra or {})
+    return {"update_id": next(_update_ids), kind: message}
+
+
+def callback_update(data: str, *, sender: dict | None = None, chat: dict | None = None) -> dict:
+    sender = sender or user()
+    chat = chat or private_chat(sender["id"])
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids)),
+            "from": sender,
+            "chat_instance": "ci",
+            "data": data,
+            "message": {
+                "message_id": 5,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Lantern"},
+                "text": "menu",
+            },
+        },
+    }
+
+
+async def feed(app, data: dict) -> None:
+    await app.process_update(Update.de_json(data, app.bot))
