@@ -1,0 +1,123 @@
+"""The `lantern` command as an operator or curator uses it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SMALL
+
+ROOT = Path(__file__).parents[1]
+
+
+def lantern(*args: str, env: dict | None = None, stdin: str | None = None):
+    base = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**base, **(env or {})},
+        input=stdin,
+        timeout=60,
+    )
+
+
+def test_validate_shipped_content_passes():
+    result = lantern("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK: ")
+
+
+def test_validate_reports_each_problem_as_path_line_message(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(SMALL, content)
+    text = (content / "entries.yaml").read_text()
+    text = text.replace("topics: [screening]", "topics: [screening, made-up]", 1)
+    text = text.replace("review_by: 2027-05-01", "review_by: tomorrow", 1)
+    (content / "entries.yaml").write_text(text)
+    result = lantern("validate", str(content))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].endswith("entries.yaml:4: unknown topic 'made-up'")
+    assert lines[1].endswith("entries.yaml:7: 'review_by' must be a date written YYYY-MM-DD")
+
+
+def test_search_json_lines(tmp_path):
+    result = lantern(
+        "search",
+        "--json",
+        "--lang",
+        "es",
+        "sobredosis q hago",
+        env={"LANTERN_CONTENT_DIR": str(SMALL)},
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["query"] == "sobredosis q hago"
+    first = record["hits"][0]
+    assert set(first) == {"id", "kind", "topics", "title", "score"}
+    assert first["id"] == "overdose-naloxone" and first["title"].startswith("Señales")
+
+
+def test_search_batch_answers_in_order():
+    result = lantern(
+        "search",
+        "--batch",
+        "--json",
+        env={"LANTERN_CONTENT_DIR": str(SMALL)},
+        stdin="narcan\nzebra xylophone\nchek new cleint\n",
+    )
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["query"] for r in records] == ["narcan", "zebra xylophone", "chek new cleint"]
+    assert records[0]["hits"][0]["id"] == "overdose-naloxone"
+    assert records[1]["hits"] == []
+    assert records[2]["hits"][0]["id"] == "screening-basics"
+
+
+def test_stats_json():
+    result = lantern("stats", "--json", env={"LANTERN_CONTENT_DIR": str(SMALL)})
+    figures = json.loads(result.stdout)
+    assert figures["entries"] == 5
+    assert figures["by_kind"] == {"referral": 2, "rights": 1, "tip": 2}
+    assert figures["by_language"] == {"en": 5, "es": 5}
+    assert figures["past_review_by"] == ["uk-peer-group"]
+
+
+def test_run_refuses_invalid_content(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(SMALL, content)
+    (content / "broken.yaml").write_text("entries:\n  - id: Bad Id\n")
+    result = lantern(
+        "run", env={"LANTERN_CONTENT_DIR": str(content), "LANTERN_DATA_DIR": str(tmp_path / "data")}
+    )
+    assert result.returncode == 1
+    assert "broken.yaml:2: 'id' must be a slug" in result.stderr
+    assert "refusing to start" in result.stderr
+
+
+def test_run_explains_a_database_that_cannot_be_opened(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "lantern.sqlite3").write_bytes(b"garbage" * 1000)
+    result = lantern(
+        "run",
+        env={
+            "LANTERN_DATA_DIR": str(data),
+            "LANTERN_CONTENT_DIR": str(SMALL),
+            "LANTERN_BOT_TOKEN": "123:abcdefghijklmnopqrstuvwxyz",
+        },
+    )
+    assert result.returncode == 1
+    assert "cannot be used" in result.stderr
+    assert "abcdefghijklmnopqrstuvwxyz" not in result.stderr + result.stdout
+
+
+def test_bad_configuration_is_explained():
+    result = lantern("stats", env={"LANTERN_LOG_LEVEL": "SHOUTY"})
+    assert result.returncode == 2
+    assert "LANTERN_LOG_LEVEL" in result.stderr
