@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Long enough for any real question; hostile input is cut before it costs anything.
@@ -25,19 +26,33 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+def _mark_class() -> re.Pattern[str]:
+    """A character class of every combining mark in the Basic Multilingual Plane."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x300, 0x10000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    parts = "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+        for a, b in ranges
+    )
+    return re.compile(f"[{parts}]+")
+
+
+_MARKS = _mark_class()
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: 'Policía' -> 'policia', works in any script."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    out: list[str] = []
-    for ch in decomposed:
-        category = unicodedata.category(ch)
-        if category.startswith("M"):
-            continue  # combining accents and Arabic vowel marks
-        if ch.isalnum():
-            out.append(ch)
-        else:
-            out.append(" ")
-    return " ".join("".join(out).split())
+    folded = text.casefold()
+    if not folded.isascii():
+        # Accents and Arabic vowel marks are combining marks once decomposed.
+        folded = _MARKS.sub("", unicodedata.normalize("NFKD", folded))
+    return _NON_WORD.sub(" ", folded).strip()
 
 
 def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:

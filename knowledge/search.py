@@ -184,7 +184,8 @@ class SearchIndex:
             for word_no, similarity in expansions:
                 docs = self._docs[word_no]
                 contribution = self._weights[word_no] * np.float32(similarity)
-                np.maximum.at(buffer, docs, contribution)
+                # Docs are unique within one posting list, so plain indexing is exact.
+                buffer[docs] = np.maximum(buffer[docs], contribution)
                 top_idf = max(top_idf, self._idf_max[self.vocabulary[word_no]])
             total += buffer
             best_possible += TITLE_WEIGHT * max(top_idf, 1.0)
