@@ -62,6 +62,23 @@ def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
     return [w for w in words if w not in STOPWORDS]
 
 
+def stem(word: str) -> str:
+    """A light suffix strip (plurals, -ing, -ed) so 'cars', 'working' meet 'car', 'work'.
+
+    Deliberately crude and language-blind: it is applied to both the index and the query,
+    and the unstemmed word is always kept too, so it can only add matches.
+    """
+    if len(word) >= 6 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) >= 5 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) >= 5 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) >= 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def query_tokens(query: str) -> list[str]:
     """Tokens of a user's query, bounded in length and count whatever they send."""
     cut = query[:MAX_QUERY_CHARS]

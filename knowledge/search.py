@@ -19,7 +19,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.model import Entry, Snapshot, is_visible
-from knowledge.normalize import fold, query_tokens, tokens
+from knowledge.normalize import fold, query_tokens, stem, tokens
 from knowledge.taxonomy import LANGUAGES
 
 TITLE_WEIGHT = 3.0
@@ -74,6 +74,10 @@ class SearchIndex:
                     weights[word] = max(weights.get(word, 0.0), KEYWORD_WEIGHT)
                 for word in tokens(text.title):
                     weights[word] = max(weights.get(word, 0.0), TITLE_WEIGHT)
+                for word, weight in list(weights.items()):
+                    root = stem(word)
+                    if root != word:
+                        weights[root] = max(weights.get(root, 0.0), weight)
                 for word, weight in weights.items():
                     field_weights[word][doc] = max(weight, BODY_WEIGHT)
                 self._phrases[doc] = fold(text.title + " " + " ".join(text.keywords))
@@ -175,6 +179,12 @@ class SearchIndex:
         buffer = np.zeros(self.n_docs, dtype=np.float32)
         for word in words:
             expansions = self.expand(word)
+            root = stem(word)
+            if root != word:
+                merged = dict(expansions)
+                for word_no, similarity in self.expand(root):
+                    merged[word_no] = max(merged.get(word_no, 0.0), similarity)
+                expansions = tuple(merged.items())
             if not expansions:
                 # An unknown word still counts against the match, at a typical rarity.
                 best_possible += TITLE_WEIGHT * 2.0
