@@ -128,10 +128,28 @@ class SearchIndex:
         return mask
 
     def expand(self, word: str) -> tuple[tuple[int, float], ...]:
-        """Indexed words resembling `word`, as (word number, similarity 0-1)."""
+        """Indexed words a query word stands for, as (word number, similarity 0-1).
+
+        A word the index knows (itself or its stem) matches exactly and by prefix only: a
+        rare misspelling in some entry's keywords must not outrank the real word. Fuzzy
+        matching is for words the index does not know.
+        """
         cached = self._expansions.get(word)
         if cached is not None:
             return cached
+        root = stem(word)
+        fuzzy = word not in self._word_index and root not in self._word_index
+        merged: dict[int, float] = {}
+        for form in {word, root}:
+            for number, similarity in self._similar(form, fuzzy=fuzzy):
+                merged[number] = max(merged.get(number, 0.0), similarity)
+        result = tuple(sorted(merged.items(), key=lambda kv: -kv[1])[: EXPANSION_LIMIT * 2])
+        if len(self._expansions) >= EXPANSION_CACHE:
+            self._expansions.clear()
+        self._expansions[word] = result
+        return result
+
+    def _similar(self, word: str, *, fuzzy: bool) -> list[tuple[int, float]]:
         found: dict[int, float] = {}
         exact = self._word_index.get(word)
         if exact is not None:
@@ -142,7 +160,7 @@ class SearchIndex:
                 if not self.vocabulary[i].startswith(word):
                     break
                 found.setdefault(i, PREFIX_SIMILARITY)
-        cutoff = _fuzzy_cutoff(len(word))
+        cutoff = _fuzzy_cutoff(len(word)) if fuzzy else None
         if cutoff is not None:
             for length in range(max(1, len(word) - 2), len(word) + 3):
                 bucket = self._by_length.get(length)
@@ -153,12 +171,7 @@ class SearchIndex:
                 ):
                     i = self._word_index[match]
                     found[i] = max(found.get(i, 0.0), (score / 100.0) ** 2)
-        best = sorted(found.items(), key=lambda kv: -kv[1])[: EXPANSION_LIMIT * 2]
-        result = tuple(best)
-        if len(self._expansions) >= EXPANSION_CACHE:
-            self._expansions.clear()
-        self._expansions[word] = result
-        return result
+        return list(found.items())
 
     def search(
         self,
@@ -179,12 +192,6 @@ class SearchIndex:
         buffer = np.zeros(self.n_docs, dtype=np.float32)
         for word in words:
             expansions = self.expand(word)
-            root = stem(word)
-            if root != word:
-                merged = dict(expansions)
-                for word_no, similarity in self.expand(root):
-                    merged[word_no] = max(merged.get(word_no, 0.0), similarity)
-                expansions = tuple(merged.items())
             if not expansions:
                 # An unknown word still counts against the match, at a typical rarity.
                 best_possible += TITLE_WEIGHT * 2.0

@@ -51,7 +51,7 @@ def test_rights_entries_name_jurisdiction_and_are_not_legal_advice(shipped):
             assert text.jurisdiction, entry.id
         assert re.search(r"not legal advice", entry.texts["en"].body, re.I), entry.id
         assert re.search(
-            r"no (es|son|constituye).{0,30}asesor[ií]a legal|no es consejo legal",
+            r"\bno (es |son |constituye )?.{0,30}(asesor[ií]a|consejo) (legal|jur[ií]dic[ao])",
             entry.texts["es"].body,
             re.I,
         ), entry.id
@@ -90,4 +90,6 @@ def test_language_is_not_stigmatising(shipped):
             body = text.title + " " + text.body
             for name in allowed:
                 body = body.replace(name, "")
+            # Quoting a word to criticise it ('raids presented as "rescue"') is not using it.
+            body = re.sub(r'["“«][^"”»]{0,40}["”»]', "", body)
             assert not banned.search(body), (entry.id, banned.search(body).group(0))

@@ -135,12 +135,17 @@ async def test_language_switch(live):
 
 async def test_deep_link_opens_the_entry_in_its_language(live, shipped_kb):
     emu = live
-    entry = shipped_kb.snapshot.entries[0]
+    entry = next(iter(shipped_kb.snapshot.visible(None)))
     payload = deeplinks.encode(deeplinks.Link("entry", entry.id, "es"))
     visitor = emu.new_user("Visitor", language_code="en")
     await emu.send_text(visitor, f"/start {payload}")
     (card,) = await emu.wait_for_bot_messages(visitor)
     assert card.text.startswith(entry.text("es").title)
+    # A link to a hidden sample entry opens the menu, not the entry.
+    hidden = next(e for e in shipped_kb.snapshot.entries if "example" in e.regions)
+    await emu.send_text(visitor, f"/start {deeplinks.encode(deeplinks.Link('entry', hidden.id))}")
+    (menu,) = await emu.wait_for_bot_messages(visitor)
+    assert menu.text == t("es", "start")
 
 
 async def test_forged_callback_gets_the_menu(live):
