@@ -30,6 +30,8 @@ PREFIX_SIMILARITY = 0.9
 RERANK = 30
 RERANK_SHARE = 0.25
 MIN_SCORE = 18.0
+# Hits far below the best one are noise to a person scanning a short list on a phone.
+RELATIVE_FLOOR = 0.4
 EXPANSION_LIMIT = 6
 EXPANSION_CACHE = 4096
 
@@ -229,6 +231,9 @@ class SearchIndex:
             if score >= MIN_SCORE:
                 ranked.append((score, e_index))
         ranked.sort(key=lambda pair: (-pair[0], self.entries[pair[1]].id))
+        if ranked:
+            floor = ranked[0][0] * RELATIVE_FLOOR
+            ranked = [pair for pair in ranked if pair[0] >= floor]
         return [Hit(self.entries[i], round(s, 1)) for s, i in ranked[:limit]]
 
 

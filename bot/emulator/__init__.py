@@ -3,8 +3,9 @@
 from bot.emulator.faults import Fault, FaultPlan, fail_first
 from bot.emulator.html import HTMLError, ParsedText, parse_html
 from bot.emulator.models import EmuChat, EmuMessage, EmuUser, UploadedFile
-from bot.emulator.server import BotAPIEmulator, EmuEvent, EmulatorTimeout
+from bot.emulator.server import BotAPIEmulator, EmulatorTimeout
 from bot.emulator.spec import BotAPISpec, default_spec_path
+from bot.emulator.state import EmuEvent
 
 __all__ = [
     "BotAPIEmulator",

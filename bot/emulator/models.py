@@ -138,12 +138,12 @@ class EmuMessage:
 
     def to_api(self, bot_user: dict[str, Any]) -> dict[str, Any]:
         """The Bot API Message object."""
-        sender = bot_user if self.sender == "bot" or self.from_user is None else None
+        author = self.from_user.to_api() if self.from_user is not None else bot_user
         data: dict[str, Any] = {
             "message_id": self.message_id,
             "date": self.date,
             "chat": self.chat.to_api(),
-            "from": sender or self.from_user.to_api(),  # type: ignore[union-attr]
+            "from": bot_user if self.sender == "bot" else author,
         }
         entities = [e.to_api(self.text) for e in self.entities]
         if self.kind == "text":
