@@ -121,3 +121,25 @@ def test_bad_configuration_is_explained():
     result = lantern("stats", env={"LANTERN_LOG_LEVEL": "SHOUTY"})
     assert result.returncode == 2
     assert "LANTERN_LOG_LEVEL" in result.stderr
+
+
+def test_run_without_token_opens_the_console(tmp_path):
+    script = "1\n3\nhow do i chek a new cleint\n1\n/quit\n"
+    result = lantern("run", env={"LANTERN_DATA_DIR": str(tmp_path / "data")}, stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "No LANTERN_BOT_TOKEN is set" in result.stderr
+    out = result.stdout
+    assert "[1] 🛡 Safety" in out
+    assert "Safety: pick a topic." in out
+    assert "Screening a new client" in out
+    assert "Last checked" in out
+    assert "[spec]" not in out
+
+
+def test_console_in_spanish():
+    script = "sobredosis q hago\n1\n/quit\n"
+    result = lantern("console", "--lang", "es", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "Esto es lo que encontré" in result.stdout
+    assert "Revisado por última vez" in result.stdout
+    assert "[spec]" not in result.stdout
