@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint validate console setup clean
+.PHONY: run test lint validate console setup clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot knowledge moderation tests
+
+bench: $(STAMP)
+	taskset -c 0 $(BIN)/lantern bench
 
 validate: $(STAMP)
 	$(BIN)/lantern validate

@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
 
     stat = sub.add_parser("stats", help="entries by kind, topic, language and region")
     stat.add_argument("--json", action="store_true")
+
+    from bot.bench.cli import add_arguments as add_bench_arguments
+
+    add_bench_arguments(sub.add_parser("bench", help="measure search and update handling"))
     return parser
 
 
@@ -65,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         "validate": _validate,
         "search": _search,
         "stats": _stats,
+        "bench": _bench,
     }[args.command]
     return handler(args, config)
 
@@ -153,6 +158,12 @@ def _stats(args: argparse.Namespace, config: Config) -> int:
     for entry_id in overdue:  # type: ignore[union-attr]
         print(f"  {entry_id}")
     return 0
+
+
+def _bench(args: argparse.Namespace, config: Config) -> int:
+    from bot.bench.cli import main as bench_main
+
+    return bench_main(args, config)
 
 
 def _console(args: argparse.Namespace, config: Config) -> int:

@@ -1,0 +1,1 @@
+"""Benchmarks: search and update handling, measured in one run with their baselines."""
