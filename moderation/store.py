@@ -5,8 +5,10 @@ It holds moderators' work only; nothing about people who use the bot is ever wri
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +24,89 @@ MIGRATIONS: Sequence[str] = (
         applied_on TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE moderators (
+        id INTEGER PRIMARY KEY,
+        user_hash TEXT NOT NULL UNIQUE,
+        pseudonym TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'moderator')),
+        active INTEGER NOT NULL DEFAULT 1,
+        added_on TEXT NOT NULL
+    );
+    CREATE TABLE invites (
+        code_hash TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'moderator')),
+        created_by INTEGER REFERENCES moderators(id),
+        expires_at TEXT NOT NULL,
+        used_on TEXT
+    );
+    CREATE TABLE regions (
+        slug TEXT PRIMARY KEY,
+        names TEXT NOT NULL
+    );
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE tips (
+        id INTEGER PRIMARY KEY,
+        author_id INTEGER REFERENCES moderators(id),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'published', 'rejected', 'retired')),
+        published_revision INTEGER REFERENCES revisions(id),
+        verified TEXT,
+        review_by TEXT,
+        confirmed_by TEXT,
+        created_on TEXT NOT NULL
+    );
+    CREATE TABLE revisions (
+        id INTEGER PRIMARY KEY,
+        tip_id INTEGER NOT NULL REFERENCES tips(id),
+        author_id INTEGER REFERENCES moderators(id),
+        content TEXT NOT NULL,
+        status TEXT NOT NULL
+            CHECK (status IN ('pending', 'approved', 'rejected', 'superseded')),
+        reason TEXT,
+        created_on TEXT NOT NULL
+    );
+    CREATE INDEX revisions_by_status ON revisions(status);
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        revision_id INTEGER NOT NULL REFERENCES revisions(id),
+        reviewer_id INTEGER REFERENCES moderators(id),
+        decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+        reason TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE confirmations (
+        entry_id TEXT PRIMARY KEY,
+        verified TEXT NOT NULL,
+        review_by TEXT NOT NULL,
+        confirmed_by TEXT NOT NULL
+    );
+    CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        entry_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        note TEXT,
+        day TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed'))
+    );
+    CREATE TABLE shared_tips (
+        id INTEGER PRIMARY KEY,
+        topic TEXT NOT NULL,
+        region TEXT NOT NULL,
+        text TEXT NOT NULL,
+        day TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'adopted', 'closed'))
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        pseudonym TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -32,6 +117,8 @@ class StoreError(RuntimeError):
 class Store:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self._db = connection
+        self._db.row_factory = sqlite3.Row
+        self._lock = asyncio.Lock()
         self.path = path
 
     @classmethod
@@ -41,7 +128,7 @@ class Store:
         path = directory / DB_NAME
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            connection = await aiosqlite.connect(path)
+            connection = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the database at {path}: {exc}") from exc
         store = cls(connection, path)
@@ -49,8 +136,9 @@ class Store:
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA foreign_keys=ON")
             await connection.execute("PRAGMA busy_timeout=5000")
+            path.chmod(0o600)
             await store._migrate()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             await connection.close()
             raise StoreError(
                 f"the database at {path} cannot be used ({exc}); restore it from a backup"
@@ -59,6 +147,10 @@ class Store:
 
     async def _migrate(self) -> None:
         version = await self.schema_version()
+        if version > len(MIGRATIONS):
+            raise sqlite3.DatabaseError(
+                f"schema version {version} is newer than this Lantern knows ({len(MIGRATIONS)})"
+            )
         for number, sql in enumerate(MIGRATIONS, start=1):
             if number <= version:
                 continue
@@ -84,6 +176,39 @@ class Store:
         cursor = await self._db.execute("SELECT MAX(version) FROM schema_migrations")
         row = await cursor.fetchone()
         return int(row[0] or 0) if row else 0
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction: all of it is stored, or none of it."""
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
+
+    async def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        cursor = await self._db.execute(sql, params)
+        return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Row | None:
+        cursor = await self._db.execute(sql, params)
+        return await cursor.fetchone()
+
+    async def backup(self, target: Path | str) -> Path:
+        """An online, consistent copy of the database (SQLite's backup API)."""
+        path = Path(target)
+        if path.is_dir():
+            path = path / DB_NAME
+        if path.resolve() == self.path.resolve():
+            raise StoreError("the backup must not overwrite the live database")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        async with aiosqlite.connect(path) as destination:
+            await self._db.backup(destination)
+        path.chmod(0o600)
+        return path
 
     async def integrity_check(self) -> str:
         cursor = await self._db.execute("PRAGMA integrity_check")

@@ -1,0 +1,144 @@
+"""A moderator's tip as written: validated here, before it can reach users."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from knowledge import markup
+from knowledge.model import Entry, Kind, Text
+from knowledge.taxonomy import GLOBAL_REGION, LANGUAGES, TOPIC_CATEGORY
+
+MAX_TITLE = 80
+MAX_BODY = 1600
+MAX_KEYWORDS = 20
+MAX_KEYWORD = 40
+DRAFT_KINDS = (Kind.TIP, Kind.RIGHTS)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """Strip control and bidi-override characters a phone keyboard never means to send."""
+    return _CONTROL.sub("", text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class DraftText:
+    title: str
+    body: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Draft:
+    kind: Kind
+    topics: tuple[str, ...]
+    regions: tuple[str, ...]
+    texts: dict[str, DraftText]
+    review_by: date
+    jurisdiction: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "kind": self.kind.value,
+                "topics": list(self.topics),
+                "regions": list(self.regions),
+                "texts": {
+                    lang: {"title": t.title, "body": t.body, "keywords": list(t.keywords)}
+                    for lang, t in self.texts.items()
+                },
+                "review_by": self.review_by.isoformat(),
+                "jurisdiction": self.jurisdiction,
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> Draft:
+        data = json.loads(raw)
+        return cls(
+            kind=Kind(data["kind"]),
+            topics=tuple(data["topics"]),
+            regions=tuple(data["regions"]),
+            texts={
+                lang: DraftText(t["title"], t["body"], tuple(t.get("keywords", ())))
+                for lang, t in data["texts"].items()
+            },
+            review_by=date.fromisoformat(data["review_by"]),
+            jurisdiction=data.get("jurisdiction", ""),
+        )
+
+
+def problems(draft: Draft, known_regions: set[str], today: date) -> list[str]:
+    """Everything wrong with a draft, in words a moderator can act on."""
+    found: list[str] = []
+    if draft.kind not in DRAFT_KINDS:
+        found.append("kind must be tip or rights")
+    if not draft.topics:
+        found.append("choose at least one topic")
+    for topic in draft.topics:
+        if topic not in TOPIC_CATEGORY:
+            found.append(f"unknown topic {topic}")
+    if not draft.regions:
+        found.append("choose a region")
+    for region in draft.regions:
+        if region not in known_regions:
+            found.append(f"unknown region {region}")
+    if not draft.texts:
+        found.append("write the tip in at least one language")
+    for lang, text in draft.texts.items():
+        if lang not in LANGUAGES:
+            found.append(f"unsupported language {lang}")
+        if not text.title or len(text.title) > MAX_TITLE:
+            found.append(f"{lang} title must be 1-{MAX_TITLE} characters")
+        if not text.body or len(text.body) > MAX_BODY:
+            found.append(f"{lang} text must be 1-{MAX_BODY} characters")
+        for error in markup.check(text.body):
+            found.append(f"{lang} text, line {error.line + 1}: {error.message}")
+        if len(text.keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD for k in text.keywords):
+            found.append(f"{lang} search words: at most {MAX_KEYWORDS}, each short")
+    if draft.review_by <= today:
+        found.append("the review-by date must be in the future")
+    if draft.kind is Kind.RIGHTS and not draft.jurisdiction:
+        found.append("rights tips need the place whose law they describe")
+    return found
+
+
+def tip_entry_id(tip_id: int) -> str:
+    return f"peer-{tip_id}"
+
+
+def to_entry(
+    tip_id: int,
+    draft: Draft,
+    *,
+    verified: date,
+    review_by: date,
+    source: str = "Peer moderators",
+) -> Entry:
+    """The published form of a draft: an entry like any other in the knowledge base."""
+    texts = {
+        lang: Text(
+            title=t.title,
+            body=t.body,
+            keywords=t.keywords,
+            jurisdiction=draft.jurisdiction or None if draft.kind is Kind.RIGHTS else None,
+        )
+        for lang, t in draft.texts.items()
+    }
+    return Entry(
+        id=tip_entry_id(tip_id),
+        kind=draft.kind,
+        topics=draft.topics,
+        regions=draft.regions or (GLOBAL_REGION,),
+        texts=texts,
+        source=source,
+        verified=verified,
+        review_by=review_by,
+        origin=f"moderation:tip {tip_id}",
+    )

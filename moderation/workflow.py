@@ -1,0 +1,640 @@
+"""Peer moderation rules: roles, invites, the review workflow, freshness and reports.
+
+Every method that changes something re-checks the acting moderator's role here, on the
+server side, whatever the chat layer already checked. Every write is one transaction
+with its audit record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from knowledge.model import Entry, Kind, Region
+from moderation.drafts import (
+    MAX_TITLE,
+    Draft,
+    DraftText,
+    clean,
+    problems,
+    tip_entry_id,
+    to_entry,
+)
+from moderation.store import Store
+
+ADMIN = "admin"
+MODERATOR = "moderator"
+ROLES = (ADMIN, MODERATOR)
+INVITE_PREFIX = "inv-"
+INVITE_TTL = timedelta(hours=48)
+DEFAULT_REVIEW = timedelta(days=182)
+MAX_PSEUDONYM = 32
+MAX_REASON = 300
+MAX_NOTE = 500
+MAX_SHARED = 1000
+REPORT_REASONS = ("outdated", "wrong", "police", "other")
+SINGLE_REVIEW = "single_review"
+SUPERSEDE_PENDING = (
+    "UPDATE revisions SET status = 'superseded' WHERE tip_id = ? AND status = 'pending'"
+)
+SUPERSEDE_APPROVED = (
+    "UPDATE revisions SET status = 'superseded' WHERE tip_id = ? AND status = 'approved'"
+)
+REGION_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,30}")
+
+
+class ModerationError(Exception):
+    """An action that is not allowed; the message is meant for the moderator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Moderator:
+    id: int
+    pseudonym: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    id: int
+    tip_id: int
+    author_id: int | None
+    author: str
+    draft: Draft
+    status: str
+    reason: str | None
+    is_edit: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tip:
+    id: int
+    status: str
+    author_id: int | None
+    entry: Entry | None  # the published version, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    id: int
+    entry_id: str
+    reason: str
+    note: str | None
+    day: str
+
+
+@dataclass(frozen=True, slots=True)
+class SharedTip:
+    id: int
+    topic: str
+    region: str
+    text: str
+    day: str
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def valid_pseudonym(name: str) -> str:
+    name = clean(name)
+    if not 1 <= len(name) <= MAX_PSEUDONYM or "\n" in name:
+        raise ModerationError(f"a display name is 1-{MAX_PSEUDONYM} characters on one line")
+    return name
+
+
+class Moderation:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self._now = now
+        self._listeners: list[Callable[[], Awaitable[None]]] = []
+
+    # ----- time and notifications ------------------------------------------------------
+
+    def today(self) -> date:
+        return self._now().date()
+
+    def _stamp(self) -> str:
+        return self._now().replace(microsecond=0).isoformat()
+
+    def on_change(self, listener: Callable[[], Awaitable[None]]) -> None:
+        """Call `listener` after anything users see has changed (publish, retire...)."""
+        self._listeners.append(listener)
+
+    async def _changed(self) -> None:
+        for listener in self._listeners:
+            await listener()
+
+    async def _audit(self, db, who: Moderator | None, action: str, obj: str) -> None:
+        await db.execute(
+            "INSERT INTO audit (pseudonym, action, object, at) VALUES (?, ?, ?, ?)",
+            (who.pseudonym if who else "server", action, obj, self._stamp()),
+        )
+
+    # ----- roles -----------------------------------------------------------------------
+
+    async def moderator_by_hash(self, user_hash: str) -> Moderator | None:
+        row = await self.store.fetch_one(
+            "SELECT id, pseudonym, role FROM moderators WHERE user_hash = ? AND active = 1",
+            (user_hash,),
+        )
+        return Moderator(row["id"], row["pseudonym"], row["role"]) if row else None
+
+    async def _fresh(self, who: Moderator, *, admin: bool = False) -> Moderator:
+        """The acting moderator as the database says now: removed ones can do nothing."""
+        row = await self.store.fetch_one(
+            "SELECT id, pseudonym, role FROM moderators WHERE id = ? AND active = 1", (who.id,)
+        )
+        if row is None:
+            raise ModerationError("you are no longer a moderator")
+        current = Moderator(row["id"], row["pseudonym"], row["role"])
+        if admin and not current.is_admin:
+            raise ModerationError("only admins can do that")
+        return current
+
+    async def moderators(self) -> list[Moderator]:
+        rows = await self.store.fetch_all(
+            "SELECT id, pseudonym, role FROM moderators WHERE active = 1 ORDER BY role, pseudonym"
+        )
+        return [Moderator(r["id"], r["pseudonym"], r["role"]) for r in rows]
+
+    async def create_invite(
+        self, role: str, by: Moderator | None = None, ttl: timedelta = INVITE_TTL
+    ) -> str:
+        """A one-time code (192 random bits); only its hash is stored."""
+        if role not in ROLES:
+            raise ModerationError("unknown role")
+        creator = await self._fresh(by, admin=True) if by is not None else None
+        code = INVITE_PREFIX + secrets.token_urlsafe(24)
+        expires = (self._now() + ttl).replace(microsecond=0).isoformat()
+        async with self.store.transaction() as db:
+            await db.execute(
+                "INSERT INTO invites (code_hash, role, created_by, expires_at) VALUES (?, ?, ?, ?)",
+                (_hash_code(code), role, creator.id if creator else None, expires),
+            )
+            await self._audit(db, creator, "invite", role)
+        return code
+
+    async def invite_role(self, code: str) -> str | None:
+        """The role an unused, unexpired invite grants, or None."""
+        if not code.startswith(INVITE_PREFIX) or len(code) > 64:
+            return None
+        row = await self.store.fetch_one(
+            "SELECT role, expires_at, used_on FROM invites WHERE code_hash = ?",
+            (_hash_code(code),),
+        )
+        if row is None or row["used_on"] is not None:
+            return None
+        if datetime.fromisoformat(row["expires_at"]) <= self._now():
+            return None
+        return row["role"]
+
+    async def redeem(self, code: str, user_hash: str, pseudonym: str) -> Moderator:
+        name = valid_pseudonym(pseudonym)
+        async with self.store.transaction() as db:
+            cursor = await db.execute(
+                "SELECT role, expires_at, used_on FROM invites WHERE code_hash = ?",
+                (_hash_code(code),),
+            )
+            row = await cursor.fetchone()
+            if (
+                row is None
+                or row["used_on"] is not None
+                or datetime.fromisoformat(row["expires_at"]) <= self._now()
+            ):
+                raise ModerationError(
+                    "this invite is not valid any more; ask an admin for a new one"
+                )
+            cursor = await db.execute(
+                "SELECT id, active FROM moderators WHERE user_hash = ?", (user_hash,)
+            )
+            existing = await cursor.fetchone()
+            if existing is not None and existing["active"]:
+                raise ModerationError("you are already a moderator")
+            if existing is not None:
+                await db.execute(
+                    "UPDATE moderators SET active = 1, role = ?, pseudonym = ? WHERE id = ?",
+                    (row["role"], name, existing["id"]),
+                )
+                moderator_id = existing["id"]
+            else:
+                cursor = await db.execute(
+                    "INSERT INTO moderators (user_hash, pseudonym, role, added_on) "
+                    "VALUES (?, ?, ?, ?)",
+                    (user_hash, name, row["role"], self.today().isoformat()),
+                )
+                moderator_id = cursor.lastrowid
+            await db.execute(
+                "UPDATE invites SET used_on = ? WHERE code_hash = ?",
+                (self.today().isoformat(), _hash_code(code)),
+            )
+            moderator = Moderator(moderator_id, name, row["role"])
+            await self._audit(db, moderator, "join", row["role"])
+        return moderator
+
+    async def remove(self, by: Moderator, moderator_id: int) -> None:
+        admin = await self._fresh(by, admin=True)
+        async with self.store.transaction() as db:
+            cursor = await db.execute(
+                "SELECT pseudonym, role FROM moderators WHERE id = ? AND active = 1",
+                (moderator_id,),
+            )
+            target = await cursor.fetchone()
+            if target is None:
+                raise ModerationError("no such moderator")
+            if target["role"] == ADMIN:
+                cursor = await db.execute(
+                    "SELECT COUNT(*) FROM moderators WHERE role = 'admin' AND active = 1"
+                )
+                if (await cursor.fetchone())[0] <= 1:
+                    raise ModerationError("the last admin cannot be removed")
+            await db.execute("UPDATE moderators SET active = 0 WHERE id = ?", (moderator_id,))
+            await self._audit(db, admin, "remove", target["pseudonym"])
+
+    async def rename(self, who: Moderator, pseudonym: str) -> Moderator:
+        me = await self._fresh(who)
+        name = valid_pseudonym(pseudonym)
+        async with self.store.transaction() as db:
+            await db.execute("UPDATE moderators SET pseudonym = ? WHERE id = ?", (name, me.id))
+            await self._audit(db, me, "rename", name)
+        return Moderator(me.id, name, me.role)
+
+    # ----- settings and regions --------------------------------------------------------
+
+    async def single_review(self) -> bool:
+        row = await self.store.fetch_one(
+            "SELECT value FROM settings WHERE key = ?", (SINGLE_REVIEW,)
+        )
+        return row is not None and row["value"] == "1"
+
+    async def set_single_review(self, by: Moderator, enabled: bool) -> None:
+        admin = await self._fresh(by, admin=True)
+        async with self.store.transaction() as db:
+            await db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (SINGLE_REVIEW, "1" if enabled else "0"),
+            )
+            await self._audit(db, admin, "single_review", "on" if enabled else "off")
+
+    async def regions(self) -> list[Region]:
+        rows = await self.store.fetch_all("SELECT slug, names FROM regions ORDER BY slug")
+        return [Region(r["slug"], json.loads(r["names"])) for r in rows]
+
+    async def add_region(self, by: Moderator, slug: str, names: dict[str, str]) -> None:
+        admin = await self._fresh(by, admin=True)
+        if not REGION_SLUG.fullmatch(slug):
+            raise ModerationError("a region slug is lowercase letters, digits and '-'")
+        cleaned = {lang: clean(name)[:60] for lang, name in names.items() if clean(name)}
+        if not cleaned:
+            raise ModerationError("give the region a name")
+        async with self.store.transaction() as db:
+            await db.execute(
+                "INSERT INTO regions (slug, names) VALUES (?, ?) "
+                "ON CONFLICT(slug) DO UPDATE SET names = excluded.names",
+                (slug, json.dumps(cleaned, ensure_ascii=False, sort_keys=True)),
+            )
+            await self._audit(db, admin, "region", slug)
+        await self._changed()
+
+    # ----- tips and their review -------------------------------------------------------
+
+    async def submit(self, author: Moderator | None, draft: Draft, regions: set[str]) -> int:
+        """A new tip waiting in the review queue. Returns the tip's number."""
+        me = await self._fresh(author) if author is not None else None
+        found = problems(draft, regions, self.today())
+        if found:
+            raise ModerationError("; ".join(found))
+        async with self.store.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO tips (author_id, status, created_on) VALUES (?, 'pending', ?)",
+                (me.id if me else None, self.today().isoformat()),
+            )
+            tip_id = cursor.lastrowid
+            await db.execute(
+                "INSERT INTO revisions (tip_id, author_id, content, status, created_on) "
+                "VALUES (?, ?, ?, 'pending', ?)",
+                (tip_id, me.id if me else None, draft.to_json(), self._stamp()),
+            )
+            await self._audit(db, me, "submit", f"tip {tip_id}")
+        return tip_id
+
+    async def edit(self, author: Moderator, tip_id: int, draft: Draft, regions: set[str]) -> int:
+        """A new revision of a tip; the published version stays live until it is approved."""
+        me = await self._fresh(author)
+        found = problems(draft, regions, self.today())
+        if found:
+            raise ModerationError("; ".join(found))
+        async with self.store.transaction() as db:
+            cursor = await db.execute("SELECT status FROM tips WHERE id = ?", (tip_id,))
+            tip = await cursor.fetchone()
+            if tip is None or tip["status"] == "retired":
+                raise ModerationError("that tip cannot be edited")
+            await db.execute(
+                SUPERSEDE_PENDING,
+                (tip_id,),
+            )
+            cursor = await db.execute(
+                "INSERT INTO revisions (tip_id, author_id, content, status, created_on) "
+                "VALUES (?, ?, ?, 'pending', ?)",
+                (tip_id, me.id, draft.to_json(), self._stamp()),
+            )
+            if tip["status"] == "rejected":
+                await db.execute("UPDATE tips SET status = 'pending' WHERE id = ?", (tip_id,))
+            await self._audit(db, me, "edit", f"tip {tip_id}")
+            return cursor.lastrowid
+
+    def _revision(self, row) -> Revision:
+        return Revision(
+            id=row["id"],
+            tip_id=row["tip_id"],
+            author_id=row["author_id"],
+            author=row["pseudonym"] or "import",
+            draft=Draft.from_json(row["content"]),
+            status=row["status"],
+            reason=row["reason"],
+            is_edit=row["published_revision"] is not None,
+        )
+
+    _REVISION_SQL = (
+        "SELECT r.id, r.tip_id, r.author_id, r.content, r.status, r.reason, m.pseudonym, "
+        "t.published_revision FROM revisions r JOIN tips t ON t.id = r.tip_id "
+        "LEFT JOIN moderators m ON m.id = r.author_id "
+    )
+
+    async def queue(self) -> list[Revision]:
+        rows = await self.store.fetch_all(
+            self._REVISION_SQL + "WHERE r.status = 'pending' ORDER BY r.id"
+        )
+        return [self._revision(r) for r in rows]
+
+    async def revision(self, revision_id: int) -> Revision | None:
+        row = await self.store.fetch_one(self._REVISION_SQL + "WHERE r.id = ?", (revision_id,))
+        return self._revision(row) if row else None
+
+    async def approve(self, reviewer: Moderator, revision_id: int) -> Entry:
+        me = await self._fresh(reviewer)
+        single = await self.single_review()
+        async with self.store.transaction() as db:
+            cursor = await db.execute(
+                "SELECT tip_id, author_id, content, status FROM revisions WHERE id = ?",
+                (revision_id,),
+            )
+            row = await cursor.fetchone()
+            if row is None or row["status"] != "pending":
+                raise ModerationError("this revision is not waiting for review any more")
+            if row["author_id"] == me.id and not single:
+                raise ModerationError("another moderator must approve your own tip")
+            draft = Draft.from_json(row["content"])
+            await db.execute(
+                SUPERSEDE_APPROVED,
+                (row["tip_id"],),
+            )
+            await db.execute(
+                "UPDATE revisions SET status = 'approved' WHERE id = ?", (revision_id,)
+            )
+            await db.execute(
+                "UPDATE tips SET status = 'published', published_revision = ?, verified = ?, "
+                "review_by = ?, confirmed_by = ? WHERE id = ?",
+                (
+                    revision_id,
+                    self.today().isoformat(),
+                    draft.review_by.isoformat(),
+                    me.pseudonym,
+                    row["tip_id"],
+                ),
+            )
+            await db.execute(
+                "INSERT INTO reviews (revision_id, reviewer_id, decision, at) "
+                "VALUES (?, ?, 'approved', ?)",
+                (revision_id, me.id, self._stamp()),
+            )
+            await self._audit(db, me, "approve", f"tip {row['tip_id']}")
+        await self._changed()
+        return to_entry(row["tip_id"], draft, verified=self.today(), review_by=draft.review_by)
+
+    async def reject(self, reviewer: Moderator, revision_id: int, reason: str) -> None:
+        me = await self._fresh(reviewer)
+        reason = clean(reason)[:MAX_REASON]
+        if not reason:
+            raise ModerationError("say why, so the author can fix it")
+        async with self.store.transaction() as db:
+            cursor = await db.execute(
+                "SELECT tip_id, status FROM revisions WHERE id = ?", (revision_id,)
+            )
+            row = await cursor.fetchone()
+            if row is None or row["status"] != "pending":
+                raise ModerationError("this revision is not waiting for review any more")
+            await db.execute(
+                "UPDATE revisions SET status = 'rejected', reason = ? WHERE id = ?",
+                (reason, revision_id),
+            )
+            await db.execute(
+                "UPDATE tips SET status = 'rejected' WHERE id = ? AND status = 'pending'",
+                (row["tip_id"],),
+            )
+            await db.execute(
+                "INSERT INTO reviews (revision_id, reviewer_id, decision, reason, at) "
+                "VALUES (?, ?, 'rejected', ?, ?)",
+                (revision_id, me.id, reason, self._stamp()),
+            )
+            await self._audit(db, me, "reject", f"tip {row['tip_id']}")
+
+    async def retire(self, by: Moderator, tip_id: int) -> None:
+        """Take a tip out of users' view; it stays in the database for the record."""
+        me = await self._fresh(by)
+        async with self.store.transaction() as db:
+            cursor = await db.execute("SELECT status FROM tips WHERE id = ?", (tip_id,))
+            row = await cursor.fetchone()
+            if row is None or row["status"] == "retired":
+                raise ModerationError("no such tip to retire")
+            await db.execute("UPDATE tips SET status = 'retired' WHERE id = ?", (tip_id,))
+            await db.execute(
+                SUPERSEDE_PENDING,
+                (tip_id,),
+            )
+            await self._audit(db, me, "retire", f"tip {tip_id}")
+        await self._changed()
+
+    async def tips(self, *, author: Moderator | None = None) -> list[Tip]:
+        sql = (
+            "SELECT t.id, t.status, t.author_id, t.verified, t.review_by, r.content "
+            "FROM tips t LEFT JOIN revisions r ON r.id = t.published_revision "
+        )
+        params: tuple[object, ...] = ()
+        if author is not None:
+            sql += "WHERE t.author_id = ? "
+            params = (author.id,)
+        rows = await self.store.fetch_all(sql + "ORDER BY t.id DESC", params)
+        found = []
+        for row in rows:
+            entry = None
+            if row["content"] is not None:
+                entry = to_entry(
+                    row["id"],
+                    Draft.from_json(row["content"]),
+                    verified=date.fromisoformat(row["verified"]),
+                    review_by=date.fromisoformat(row["review_by"]),
+                )
+            found.append(Tip(row["id"], row["status"], row["author_id"], entry))
+        return found
+
+    async def published(self) -> list[Entry]:
+        """Published peer tips, as entries, for the live knowledge base."""
+        return [t.entry for t in await self.tips() if t.status == "published" and t.entry]
+
+    async def rejections(self, author: Moderator) -> list[Revision]:
+        rows = await self.store.fetch_all(
+            self._REVISION_SQL + "WHERE r.author_id = ? AND r.status = 'rejected' "
+            "ORDER BY r.id DESC LIMIT 20",
+            (author.id,),
+        )
+        return [self._revision(r) for r in rows]
+
+    # ----- freshness -------------------------------------------------------------------
+
+    async def confirmations(self) -> dict[str, tuple[date, date]]:
+        """Re-check dates moderators recorded for YAML entries: id -> (verified, review_by)."""
+        rows = await self.store.fetch_all("SELECT entry_id, verified, review_by FROM confirmations")
+        return {
+            r["entry_id"]: (date.fromisoformat(r["verified"]), date.fromisoformat(r["review_by"]))
+            for r in rows
+        }
+
+    async def confirm(
+        self, by: Moderator, entry_id: str, review_by: date | None = None
+    ) -> tuple[date, date]:
+        """The entry is still right: reset its dates and record who checked."""
+        me = await self._fresh(by)
+        verified = self.today()
+        until = review_by or verified + DEFAULT_REVIEW
+        if until <= verified:
+            raise ModerationError("the next check must be in the future")
+        async with self.store.transaction() as db:
+            if entry_id.startswith("peer-") and entry_id[5:].isdigit():
+                cursor = await db.execute(
+                    "UPDATE tips SET verified = ?, review_by = ?, confirmed_by = ? "
+                    "WHERE id = ? AND status = 'published'",
+                    (verified.isoformat(), until.isoformat(), me.pseudonym, int(entry_id[5:])),
+                )
+                if cursor.rowcount == 0:
+                    raise ModerationError("no such published tip")
+            else:
+                await db.execute(
+                    "INSERT INTO confirmations (entry_id, verified, review_by, confirmed_by) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT(entry_id) DO UPDATE SET "
+                    "verified = excluded.verified, review_by = excluded.review_by, "
+                    "confirmed_by = excluded.confirmed_by",
+                    (entry_id, verified.isoformat(), until.isoformat(), me.pseudonym),
+                )
+            await self._audit(db, me, "confirm", entry_id)
+        await self._changed()
+        return verified, until
+
+    # ----- what users send -------------------------------------------------------------
+
+    async def add_report(self, entry_id: str, reason: str, note: str | None = None) -> None:
+        """A user's report about an entry: no user, chat or time finer than the day."""
+        if reason not in REPORT_REASONS:
+            raise ModerationError("unknown reason")
+        text = clean(note)[:MAX_NOTE] if note else None
+        async with self.store.transaction() as db:
+            await db.execute(
+                "INSERT INTO reports (entry_id, reason, note, day) VALUES (?, ?, ?, ?)",
+                (entry_id[:64], reason, text or None, self.today().isoformat()),
+            )
+
+    async def add_shared_tip(self, topic: str, region: str, text: str) -> None:
+        body = clean(text)
+        if not body:
+            raise ModerationError("the tip is empty")
+        async with self.store.transaction() as db:
+            await db.execute(
+                "INSERT INTO shared_tips (topic, region, text, day) VALUES (?, ?, ?, ?)",
+                (topic[:32], region[:32], body[:MAX_SHARED], self.today().isoformat()),
+            )
+
+    async def reports(self) -> list[Report]:
+        rows = await self.store.fetch_all(
+            "SELECT id, entry_id, reason, note, day FROM reports WHERE status = 'open' ORDER BY id"
+        )
+        return [Report(r["id"], r["entry_id"], r["reason"], r["note"], r["day"]) for r in rows]
+
+    async def shared_tips(self) -> list[SharedTip]:
+        rows = await self.store.fetch_all(
+            "SELECT id, topic, region, text, day FROM shared_tips WHERE status = 'open' ORDER BY id"
+        )
+        return [SharedTip(r["id"], r["topic"], r["region"], r["text"], r["day"]) for r in rows]
+
+    async def close_report(self, by: Moderator, report_id: int) -> None:
+        me = await self._fresh(by)
+        async with self.store.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE reports SET status = 'closed' WHERE id = ? AND status = 'open'",
+                (report_id,),
+            )
+            if cursor.rowcount == 0:
+                raise ModerationError("that report is already closed")
+            await self._audit(db, me, "close report", str(report_id))
+
+    async def close_shared_tip(self, by: Moderator, shared_id: int, *, adopted: bool) -> None:
+        me = await self._fresh(by)
+        async with self.store.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE shared_tips SET status = ? WHERE id = ? AND status = 'open'",
+                ("adopted" if adopted else "closed", shared_id),
+            )
+            if cursor.rowcount == 0:
+                raise ModerationError("that shared tip was already handled")
+            await self._audit(db, me, "adopt" if adopted else "close shared", str(shared_id))
+
+    async def adopt(
+        self, by: Moderator, shared_id: int, title: str, regions: set[str], lang: str
+    ) -> int:
+        """Turn a user's shared tip into a draft tip; it still needs another's approval."""
+        row = await self.store.fetch_one(
+            "SELECT topic, region, text FROM shared_tips WHERE id = ? AND status = 'open'",
+            (shared_id,),
+        )
+        if row is None:
+            raise ModerationError("that shared tip was already handled")
+        draft = Draft(
+            kind=Kind.TIP,
+            topics=(row["topic"],),
+            regions=(row["region"],),
+            texts={lang: DraftText(clean(title)[:MAX_TITLE], row["text"])},
+            review_by=self.today() + DEFAULT_REVIEW,
+        )
+        tip_id = await self.submit(by, draft, regions)
+        await self.close_shared_tip(by, shared_id, adopted=True)
+        return tip_id
+
+    async def audit_log(self, limit: int = 50) -> list[tuple[str, str, str, str]]:
+        rows = await self.store.fetch_all(
+            "SELECT pseudonym, action, object, at FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [(r["pseudonym"], r["action"], r["object"], r["at"]) for r in rows]
+
+
+def tip_id_of(entry_id: str) -> int | None:
+    """The tip number behind a peer entry id, or None for YAML entries."""
+    if entry_id.startswith("peer-") and entry_id[5:].isdigit():
+        return int(entry_id[5:])
+    return None
+
+
+__all__ = ["Moderation", "ModerationError", "Moderator", "tip_entry_id", "tip_id_of"]
