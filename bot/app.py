@@ -23,13 +23,15 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Config
 from bot.handlers import browse, commands, errors, groups, search
-from bot.handlers.common import SERVICES_KEY, Services
+from bot.handlers.common import SERVICES_KEY
 from bot.i18n import languages, t
+from bot.services import Services
 from knowledge.taxonomy import DEFAULT_LANGUAGE
 
 # Only what the bot serves; Telegram sends nothing else, so there is less to handle or leak.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 PRIVATE_COMMANDS = ("start", "help", "privacy")
+CONFIG_KEY = "lantern.config"
 
 
 class PrivateApplication(Application):
@@ -52,6 +54,20 @@ class PrivateBot(ExtBot):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}[token=<redacted>]"
+
+
+async def _starting(application: Application) -> None:
+    """Before the first update: open the database, then register the commands."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    config: Config = application.bot_data[CONFIG_KEY]
+    if services.store is None:
+        await services.attach_store(config.data_dir)
+    await register_commands(application)
+
+
+async def _stopping(application: Application) -> None:
+    services: Services = application.bot_data[SERVICES_KEY]
+    await services.close()
 
 
 async def register_commands(application: Application) -> None:
@@ -92,7 +108,11 @@ def add_handlers(application: Application) -> None:
 
 
 def build_application(
-    config: Config, services: Services, *, request: BaseRequest | None = None
+    config: Config,
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    use_store: bool = True,
 ) -> Application:
     """The bot, talking to the Bot API at config.api_url, with no persistence at all.
 
@@ -113,9 +133,11 @@ def build_application(
         ApplicationBuilder()
         .application_class(PrivateApplication)
         .bot(bot)
-        .post_init(register_commands)
+        .post_init(_starting if use_store else register_commands)
+        .post_shutdown(_stopping)
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
+    application.bot_data[CONFIG_KEY] = config
     add_handlers(application)
     return application

@@ -20,6 +20,8 @@ MAX_PAGE = 999
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 _LANG = re.compile(r"^[a-z]{2}$")
 _NUM = re.compile(r"^[0-9]{1,3}$")
+_ACTION = re.compile(r"^[a-zA-Z]{1,3}$")
+_VALUE = re.compile(r"^[a-z0-9-]{0,48}$")
 
 
 class Op(StrEnum):
@@ -34,6 +36,8 @@ class Op(StrEnum):
     SET_REGION = "R"  # region slug, or "" for all regions
     PRIVACY = "p"
     HELP = "?"
+    USER = "u"  # user flows (share a tip, report a problem): action, then values
+    MOD = "M"  # moderator screens: action, then values; the role is re-checked on use
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,12 @@ def _check_args(op: Op, args: tuple[str, ...]) -> bool:
             return len(args) == 1 and bool(_NUM.match(args[0]))
         case Op.SET_REGION:
             return len(args) == 1 and (args[0] == "" or bool(_SLUG.match(args[0])))
+        case Op.USER | Op.MOD:
+            return (
+                1 <= len(args) <= 3
+                and bool(_ACTION.match(args[0]))
+                and all(_VALUE.match(a) for a in args[1:])
+            )
     return False
 
 

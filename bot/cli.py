@@ -173,7 +173,7 @@ def _console(args: argparse.Namespace, config: Config) -> int:
         return 1
     from bot.app import build_application
     from bot.console import run_console
-    from bot.handlers.common import Services
+    from bot.services import Services
 
     services = Services(kb)
 
@@ -207,7 +207,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return _console(argparse.Namespace(lang="en"), config)
 
     from bot.app import ALLOWED_UPDATES, build_application
-    from bot.handlers.common import Services
+    from bot.services import Services
 
     application = build_application(config, Services(kb))
     application.run_polling(allowed_updates=ALLOWED_UPDATES)

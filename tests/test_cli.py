@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ ROOT = Path(__file__).parents[1]
 
 
 def lantern(*args: str, env: dict | None = None, stdin: str | None = None):
-    base = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    base = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANTERN_DATA_DIR": tempfile.mkdtemp()}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         capture_output=True,

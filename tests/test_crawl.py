@@ -8,9 +8,9 @@ from bot import callbacks
 from bot.app import build_application
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.handlers.common import Services
 from bot.i18n import t
 from bot.render import MAX_MESSAGE, visible_length
+from bot.services import Services
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
 from tests.fakes import TOKEN, RecordingRequest, buttons, callback_update, feed, user

@@ -16,8 +16,8 @@ from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.config import Config, Secret
 from bot.content import load_knowledge
 from bot.emulator import BotAPIEmulator
-from bot.handlers.common import Services
 from bot.i18n import t
+from bot.services import Services
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from moderation.store import Store
 from tests.conftest import TODAY

@@ -10,8 +10,8 @@ from bot import callbacks, deeplinks
 from bot.app import build_application, register_commands
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.handlers.common import Services
 from bot.i18n import t
+from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (

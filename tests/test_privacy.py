@@ -11,7 +11,7 @@ from bot import callbacks, logs
 from bot.app import build_application
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.handlers.common import Services
+from bot.services import Services
 from knowledge.base import KnowledgeBase
 from moderation.store import Store
 from tests.conftest import TODAY

@@ -10,9 +10,10 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, screens
 from bot.callbacks import Op
-from bot.handlers.common import Services, guarded, send, services, user_lang, user_region
+from bot.handlers.common import guarded, send, services, user_lang, user_region
 from bot.i18n import languages, t
 from bot.render import esc
+from bot.services import Services
 
 
 @guarded

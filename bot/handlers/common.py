@@ -6,8 +6,6 @@ import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import date
 
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
@@ -15,22 +13,12 @@ from telegram.ext import ContextTypes
 
 from bot import screens
 from bot.i18n import pick_language, t
-from bot.prefs import Preferences
-from knowledge.base import KnowledgeBase
+from bot.services import Services
 
 log = logging.getLogger("lantern.handlers")
 SERVICES_KEY = "lantern"
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-
-
-@dataclass
-class Services:
-    """The domain objects handlers use; one per application."""
-
-    kb: KnowledgeBase
-    prefs: Preferences = field(default_factory=Preferences)
-    today: Callable[[], date] = date.today
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -81,6 +69,7 @@ def guarded(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
+            await services(context).ensure_fresh()
             await handler(update, context)
         except Exception as exc:  # the boundary where failures stop
             log.error(
