@@ -22,7 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Config
-from bot.handlers import browse, commands, errors, groups, search
+from bot.handlers import browse, commands, errors, groups, moderate, search
 from bot.handlers.common import SERVICES_KEY
 from bot.i18n import languages, t
 from bot.services import Services
@@ -95,6 +95,8 @@ def add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("start", commands.start, filters=private))
     application.add_handler(CommandHandler("help", commands.help_command, filters=private))
     application.add_handler(CommandHandler("privacy", commands.privacy, filters=private))
+    # Moderators only; for anyone else it answers exactly like an unknown command.
+    application.add_handler(CommandHandler("mod", moderate.mod_command, filters=private))
     application.add_handler(MessageHandler(private & filters.COMMAND, commands.unknown_command))
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, search.text_search)

@@ -54,6 +54,7 @@ def main_menu(lang: str) -> InlineKeyboardMarkup:
             ],
             [_button(t(lang, "btn.services"), Op.CATEGORY, "services", 0)],
             [_button(t(lang, "btn.search"), Op.SEARCH_TIPS)],
+            [_button(t(lang, "btn.share"), Op.USER, "sh")],
             [
                 _button(t(lang, "btn.language"), Op.LANGUAGES),
                 _button(t(lang, "btn.region"), Op.REGIONS, 0),
@@ -99,12 +100,28 @@ def topic_menu(
     return InlineKeyboardMarkup(rows)
 
 
-def entry_menu(lang: str, from_topic: str | None) -> InlineKeyboardMarkup:
+def entry_menu(
+    lang: str, from_topic: str | None, entry_id: str | None = None
+) -> InlineKeyboardMarkup:
     row = []
     if from_topic is not None:
         row.append(_button(t(lang, "btn.back"), Op.TOPIC, topic_number(from_topic), 0))
     row.append(_home(lang))
-    return InlineKeyboardMarkup([row])
+    rows = [row]
+    if entry_id is not None:
+        rows.append([_button(t(lang, "btn.report"), Op.USER, "rep", entry_id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def cancel_only(lang: str, op: Op = Op.USER) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(t(lang, "btn.cancel"), op, "x")]])
+
+
+def buttons(rows: Sequence[Sequence[tuple[str, Op, tuple[object, ...]]]]) -> InlineKeyboardMarkup:
+    """A keyboard from rows of (label, op, args)."""
+    return InlineKeyboardMarkup(
+        [[_button(label, op, *args) for label, op, args in row] for row in rows]
+    )
 
 
 def results_menu(lang: str, entries: Sequence[Entry]) -> InlineKeyboardMarkup:

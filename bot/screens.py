@@ -67,7 +67,10 @@ def entry(
         return None
     if from_topic is not None and from_topic not in found.topics:
         from_topic = None
-    return Screen(render.entry_card(found, lang, today), keyboards.entry_menu(lang, from_topic))
+    return Screen(
+        render.entry_card(found, lang, today),
+        keyboards.entry_menu(lang, from_topic, found.id),
+    )
 
 
 def search(kb: KnowledgeBase, lang: str, region: str | None, query: str) -> Screen:

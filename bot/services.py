@@ -37,6 +37,7 @@ class Services:
     moderation: Moderation | None = None
     identity: Identity | None = None
     store: Store | None = None
+    bot_username: str = ""
     _built_on: date | None = None
 
     def __post_init__(self) -> None:

@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, screens
 from bot.callbacks import Op
+from bot.handlers import contribute, moderate
 from bot.handlers.common import guarded, send, services, user_lang, user_region
 from bot.i18n import languages, t
 from bot.render import esc
@@ -29,6 +30,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None or chat.type != chat.PRIVATE:
         return  # Lantern's menus live only in private chats
     action = callbacks.decode(query.data)
+    if action is not None and action.op is Op.USER:
+        await contribute.on_action(update, context, action)
+        return
+    if action is not None and action.op is Op.MOD:
+        await moderate.on_action(update, context, action)
+        return
     lang = user_lang(update, context)
     screen = _screen_for(update, context, action, lang) if action else None
     if screen is None:

@@ -6,15 +6,24 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import screens
+from bot.handlers import contribute, moderate
 from bot.handlers.common import guarded, send, services, user_lang, user_region
 from bot.i18n import t
 
 
 @guarded
 async def text_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs when someone types words: answer with the best matches as buttons."""
+    """Runs when someone types words: a step of their flow, or else a search."""
     message = update.effective_message
     if message is None or message.text is None:
+        return
+    user = update.effective_user
+    flow = services(context).flows.get(user.id) if user else None
+    if flow is not None and flow.name in contribute.USER_FLOWS:
+        await contribute.on_text(update, context, flow)
+        return
+    if flow is not None and flow.name in moderate.MOD_FLOWS:
+        await moderate.on_text(update, context, flow)
         return
     lang = user_lang(update, context)
     screen = screens.search(services(context).kb, lang, user_region(update, context), message.text)
