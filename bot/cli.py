@@ -18,6 +18,7 @@ from knowledge.base import KnowledgeBase, stats
 from knowledge.loader import content_files
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
 from moderation.store import Store, StoreError
+from moderation.workflow import Moderation
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -50,6 +51,19 @@ def _parser() -> argparse.ArgumentParser:
     stat = sub.add_parser("stats", help="entries by kind, topic, language and region")
     stat.add_argument("--json", action="store_true")
 
+    admin = sub.add_parser("admin", help="manage moderators from the server")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
+    admin_add = admin_sub.add_parser("add", help="print a one-time invite link for an admin")
+    admin_add.add_argument("--role", choices=["admin", "moderator"], default="admin")
+    admin_sub.add_parser("list", help="list moderators (display names and roles only)")
+
+    backup = sub.add_parser("backup", help="online backup of the database to PATH")
+    backup.add_argument("path", type=Path)
+    export = sub.add_parser("export", help="write published peer tips as YAML into DIR")
+    export.add_argument("directory", type=Path)
+    import_ = sub.add_parser("import", help="load YAML entries from DIR into the review queue")
+    import_.add_argument("directory", type=Path)
+
     from bot.bench.cli import add_arguments as add_bench_arguments
 
     add_bench_arguments(sub.add_parser("bench", help="measure search and update handling"))
@@ -70,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         "search": _search,
         "stats": _stats,
         "bench": _bench,
+        "admin": _admin,
+        "backup": _backup,
+        "export": _export,
+        "import": _import,
     }[args.command]
     return handler(args, config)
 
@@ -158,6 +176,99 @@ def _stats(args: argparse.Namespace, config: Config) -> int:
     for entry_id in overdue:  # type: ignore[union-attr]
         print(f"  {entry_id}")
     return 0
+
+
+def _with_store(config: Config, work) -> int:
+    """Run `work(moderation)` against the database, with clear messages on failure."""
+
+    async def runner() -> int:
+        store = await Store.open(config.data_dir)
+        try:
+            return await work(Moderation(store))
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(runner())
+    except StoreError as exc:
+        print(f"lantern: {exc}", file=sys.stderr)
+        return 1
+
+
+def _admin(args: argparse.Namespace, config: Config) -> int:
+    async def add(moderation: Moderation) -> int:
+        code = await moderation.create_invite(args.role)
+        username = await _bot_username(config)
+        print(f"One-time {args.role} invite, valid for 48 hours. Open it in Telegram:")
+        if username:
+            print(f"  https://t.me/{username}?start={code}")
+        else:
+            print(f"  https://t.me/<your bot's username>?start={code}")
+            print(f"  (or send the bot: /start {code})")
+        return 0
+
+    async def listing(moderation: Moderation) -> int:
+        for moderator in await moderation.moderators():
+            print(f"{moderator.role:<10} {moderator.pseudonym}")
+        return 0
+
+    return _with_store(config, add if args.admin_command == "add" else listing)
+
+
+async def _bot_username(config: Config) -> str:
+    """The bot's @username through getMe, or "" when there is no token or no answer."""
+    if not config.token:
+        return ""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    try:
+        async with Bot(config.token.reveal(), base_url=config.base_url) as bot:
+            return bot.username or ""
+    except (TelegramError, OSError):
+        return ""
+
+
+def _backup(args: argparse.Namespace, config: Config) -> int:
+    async def work(moderation: Moderation) -> int:
+        target = await moderation.store.backup(args.path)
+        print(f"Backed up to {target}")
+        return 0
+
+    return _with_store(config, work)
+
+
+def _export(args: argparse.Namespace, config: Config) -> int:
+    from moderation.exchange import export_tips
+
+    async def work(moderation: Moderation) -> int:
+        path = await export_tips(moderation, args.directory)
+        print(f"Wrote {len(await moderation.published())} published peer tips to {path}")
+        return 0
+
+    return _with_store(config, work)
+
+
+def _import(args: argparse.Namespace, config: Config) -> int:
+    from moderation.exchange import import_tips
+
+    if not args.directory.is_dir():
+        print(f"lantern import: {args.directory} is not a directory", file=sys.stderr)
+        return 2
+    snapshot, problems = load_snapshot(config.content_dir, date.today())
+    if snapshot is None:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+
+    async def work(moderation: Moderation) -> int:
+        regions = {r.slug for r in snapshot.regions} | {r.slug for r in await moderation.regions()}
+        queued, found = await import_tips(moderation, args.directory, regions)
+        for problem in found:
+            print(problem, file=sys.stderr)
+        print(f"Queued {queued} entries for review.")
+        return 1 if found else 0
+
+    return _with_store(config, work)
 
 
 def _bench(args: argparse.Namespace, config: Config) -> int:
