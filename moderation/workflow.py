@@ -386,6 +386,13 @@ class Moderation:
         row = await self.store.fetch_one(self._REVISION_SQL + "WHERE r.id = ?", (revision_id,))
         return self._revision(row) if row else None
 
+    async def latest_revision(self, tip_id: int) -> Revision | None:
+        """The newest revision of a tip, whatever its state (to start an edit from)."""
+        row = await self.store.fetch_one(
+            self._REVISION_SQL + "WHERE r.tip_id = ? ORDER BY r.id DESC LIMIT 1", (tip_id,)
+        )
+        return self._revision(row) if row else None
+
     async def approve(self, reviewer: Moderator, revision_id: int) -> Entry:
         me = await self._fresh(reviewer)
         single = await self.single_review()
@@ -429,9 +436,11 @@ class Moderation:
 
     async def reject(self, reviewer: Moderator, revision_id: int, reason: str) -> None:
         me = await self._fresh(reviewer)
-        reason = clean(reason)[:MAX_REASON]
+        reason = clean(reason)
         if not reason:
             raise ModerationError("say why, so the author can fix it")
+        if len(reason) > MAX_REASON:
+            raise ModerationError(f"keep the reason under {MAX_REASON} characters")
         async with self.store.transaction() as db:
             cursor = await db.execute(
                 "SELECT tip_id, status FROM revisions WHERE id = ?", (revision_id,)
@@ -612,11 +621,14 @@ class Moderation:
         )
         if row is None:
             raise ModerationError("that shared tip was already handled")
+        title = clean(title)
+        if not 1 <= len(title) <= MAX_TITLE:
+            raise ModerationError(f"a title is 1-{MAX_TITLE} characters")
         draft = Draft(
             kind=Kind.TIP,
             topics=(row["topic"],),
             regions=(row["region"],),
-            texts={lang: DraftText(clean(title)[:MAX_TITLE], row["text"])},
+            texts={lang: DraftText(title, row["text"])},
             review_by=self.today() + DEFAULT_REVIEW,
         )
         tip_id = await self.submit(by, draft, regions)

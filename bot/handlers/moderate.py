@@ -634,30 +634,18 @@ async def _act_tip_view(svc: Services, me: Moderator, lang: str, uid: int, value
 async def _act_tip_edit(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     assert svc.moderation is not None
     tip_id = int(values[0])
-    revisions = [r for r in await svc.moderation.queue() if r.tip_id == tip_id]
     tip = next((x for x in await svc.moderation.tips() if x.id == tip_id), None)
-    if tip is None or tip.status == "retired":
+    latest = await svc.moderation.latest_revision(tip_id)
+    if tip is None or tip.status == "retired" or latest is None:
         raise ModerationError("that tip cannot be edited")
-    if tip.entry is not None:
-        base = tip.entry
-        draft_like = {
-            "region": base.regions[0],
-            "topics": list(base.topics),
-            "kind": base.kind.value,
-            "previous": {c: {"title": x.title, "body": x.body} for c, x in base.texts.items()},
-            "jurisdiction": next(iter(base.texts.values())).jurisdiction or "",
-        }
-    elif revisions:
-        draft = revisions[-1].draft
-        draft_like = {
-            "region": draft.regions[0],
-            "topics": list(draft.topics),
-            "kind": draft.kind.value,
-            "previous": {c: {"title": x.title, "body": x.body} for c, x in draft.texts.items()},
-            "jurisdiction": draft.jurisdiction,
-        }
-    else:
-        raise ModerationError("that tip cannot be edited")
+    draft = latest.draft
+    draft_like = {
+        "region": draft.regions[0],
+        "topics": list(draft.topics),
+        "kind": draft.kind.value,
+        "previous": {c: {"title": x.title, "body": x.body} for c, x in draft.texts.items()},
+        "jurisdiction": draft.jurisdiction,
+    }
     flow = svc.flows.start(uid, "tip", "langs", texts={}, edit_of=tip_id, **draft_like)
     return _langs_step(flow, lang)
 

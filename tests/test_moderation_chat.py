@@ -1,0 +1,241 @@
+"""Moderation and contributions through the chat, with a real database and stubbed HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import callbacks
+from bot.app import build_application
+from bot.callbacks import Op
+from bot.config import Config, Secret
+from bot.flows import Flows
+from bot.i18n import t
+from bot.services import Services
+from knowledge.base import KnowledgeBase
+from tests.conftest import TODAY
+from tests.fakes import (
+    TOKEN,
+    RecordingRequest,
+    buttons,
+    callback_update,
+    feed,
+    message_update,
+    user,
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def chat(small_snapshot, tmp_path):
+    request = RecordingRequest()
+    clock = Clock()
+    services = Services(
+        KnowledgeBase(small_snapshot), today=lambda: TODAY, flows=Flows(clock=clock)
+    )
+    app = build_application(
+        Config(token=Secret(TOKEN), data_dir=tmp_path), services, request=request
+    )
+    await services.attach_store(tmp_path)
+    await app.initialize()
+    request.clear()
+    yield app, request, services, clock
+    await app.shutdown()
+    await services.close()
+
+
+class Person:
+    def __init__(self, app, request, uid: int, lang: str = "en") -> None:
+        self.app, self.request, self.sender = app, request, user(uid, lang=lang)
+
+    async def say(self, text: str) -> dict:
+        await feed(self.app, message_update(text, sender=self.sender))
+        return self.request.last()
+
+    async def press(self, data: str) -> dict:
+        await feed(self.app, callback_update(data, sender=self.sender))
+        return self.request.last()
+
+    async def tap(self, screen: dict, part: str) -> dict:
+        matches = [d for label, d in buttons(screen) if part in label]
+        assert matches, f"no {part!r} in {buttons(screen)}"
+        return await self.press(matches[0])
+
+
+async def make_team(app, request, services):
+    ada, bea = Person(app, request, 1), Person(app, request, 2)
+    await ada.say(f"/start {await services.moderation.create_invite('admin')}")
+    await ada.say("Ada")
+    await bea.say(f"/start {await services.moderation.create_invite('moderator')}")
+    await bea.say("Bea")
+    return ada, bea
+
+
+async def write_tip(person: Person, title: str = "Lit streets") -> dict:
+    step = await person.press(callbacks.encode(Op.MOD, "n"))
+    step = await person.tap(step, "United States")
+    step = await person.tap(step, "Working outdoors")
+    step = await person.tap(step, "Done")
+    step = await person.tap(step, "Safety tip")
+    step = await person.tap(step, "English")
+    await person.say(title)
+    step = await person.say("Main Street is lit all night.")
+    step = await person.tap(step, "6 months")
+    return await person.tap(step, "Submit")
+
+
+async def test_sharing_a_tip_is_anonymous_and_limited(chat):
+    app, request, services, _ = chat
+    ana = Person(app, request, 500)
+    step = await ana.press(callbacks.encode(Op.USER, "sh"))
+    step = await ana.tap(step, "Safety")
+    step = await ana.tap(step, "Spiked drinks")
+    step = await ana.tap(step, "Anywhere")
+    assert step["text"] == t("en", "share.ask_text")
+    too_long = await ana.say("x" * 1001)
+    assert too_long["text"] == t("en", "share.too_long")
+    thanks = await ana.say("The bar on 5th spikes drinks, see https://bad.example/x")
+    assert thanks["text"].startswith(t("en", "share.thanks"))
+    (shared,) = await services.moderation.shared_tips()
+    assert (shared.topic, shared.region, shared.day) == ("spiking", "global", "2026-11-21")
+    # A flood from one person is capped per day.
+    for _ in range(6):
+        await ana.press(callbacks.encode(Op.USER, "rr", "screening-basics", "0"))
+    assert request.last()["text"].startswith(t("en", "share.limit"))
+    assert len(await services.moderation.reports()) == 4  # 5 a day, one used by the tip
+
+
+async def test_report_with_a_note_reaches_moderators_defanged(chat):
+    app, request, services, _ = chat
+    ada, _ = await make_team(app, request, services)
+    lu = Person(app, request, 501)
+    card = await lu.press(callbacks.encode(Op.ENTRY, "screening-basics", ""))
+    reasons = await lu.tap(card, "Report a problem")
+    ask = await lu.tap(reasons, "Something else")
+    assert ask["text"] == t("en", "report.ask_note")
+    await lu.say("Wrong link, the right one is https://real.example/page")
+    menu = await ada.say("/mod")
+    queue = await ada.tap(menu, "Reports and shared tips (1)")
+    shown = await ada.tap(queue, "Screening a new client")
+    assert "hxxps://real[.]example/page" in shown["text"]
+    assert "https://real.example" not in shown["text"]
+    closed = await ada.tap(shown, "Close")
+    assert closed["text"].startswith(t("en", "mod.closed"))
+    assert await services.moderation.reports() == []
+
+
+async def test_rejection_reason_reaches_the_author_and_edit_resubmits(chat):
+    app, request, services, _ = chat
+    ada, bea = await make_team(app, request, services)
+    assert (await write_tip(bea))["text"] == t("en", "mod.new.submitted")
+    queue = await ada.press(callbacks.encode(Op.MOD, "q"))
+    item = await ada.tap(queue, "Lit streets")
+    ask = await ada.tap(item, "Reject")
+    assert ask["text"] == t("en", "mod.reject.ask")
+    await ada.say("Which street? Please name it.")
+    tips = await bea.press(callbacks.encode(Op.MOD, "t"))
+    view = await bea.tap(tips, "#1")
+    assert "rejected" in view["text"] and "Which street? Please name it." in view["text"]
+    step = await bea.tap(view, "Edit")
+    step = await bea.tap(step, "English")
+    assert "Lit streets" in step["text"]  # the current version, to copy and change
+    await bea.say("Main Street is lit")
+    step = await bea.say("Main Street near the station is lit all night.")
+    step = await bea.tap(step, "3 months")
+    await bea.tap(step, "Submit")
+    (pending,) = await services.moderation.queue()
+    assert pending.draft.texts["en"].title == "Main Street is lit"
+
+
+async def test_self_approval_only_when_an_admin_allows_it(chat):
+    app, request, services, _ = chat
+    ada, _ = await make_team(app, request, services)
+    await write_tip(ada)
+    queue = await ada.press(callbacks.encode(Op.MOD, "q"))
+    refused = await ada.tap(await ada.tap(queue, "Lit streets"), "Approve")
+    assert "another moderator must approve" in refused["text"]
+    menu = await ada.say("/mod")
+    toggled = await ada.tap(menu, "Self-approval")
+    assert toggled["text"] == t("en", "mod.single.set", state="on")
+    queue = await ada.press(callbacks.encode(Op.MOD, "q"))
+    done = await ada.tap(await ada.tap(queue, "Lit streets"), "Approve")
+    assert done["text"].startswith(t("en", "mod.approved"))
+    assert services.kb.get("peer-1", "us") is not None
+
+
+async def test_needs_rechecking_and_confirm(chat):
+    app, request, services, _ = chat
+    ada, _ = await make_team(app, request, services)
+    menu = await ada.say("/mod")
+    due = await ada.tap(menu, "Needs re-checking (1)")  # the UK peer group, past due
+    view = await ada.tap(due, "Peer group in the UK")
+    done = await ada.tap(view, "Still right")
+    assert done["text"].startswith("Confirmed. Next check by 2027-05")
+    assert services.kb.get("uk-peer-group").verified == TODAY
+    menu = await ada.say("/mod")
+    assert any("Needs re-checking (0)" in label for label, _ in buttons(menu))
+
+
+async def test_removed_moderators_and_reused_invites_get_nothing(chat):
+    app, request, services, _ = chat
+    ada, bea = await make_team(app, request, services)
+    code = await services.moderation.create_invite("moderator")
+    eve = Person(app, request, 3)
+    await eve.say(f"/start {code}")
+    await eve.say("Eve")
+    mallory = Person(app, request, 4)
+    reused = await mallory.say(f"/start {code}")
+    assert reused["text"] == t("en", "start")  # a spent invite looks like any odd link
+    team = await ada.press(callbacks.encode(Op.MOD, "a"))
+    member = await ada.tap(team, "Eve")
+    await ada.tap(member, "Remove")
+    assert (await eve.say("/mod"))["text"].startswith(t("en", "unknown_command"))
+    assert (await eve.press(callbacks.encode(Op.MOD, "n")))["text"].startswith(t("en", "expired"))
+    # Moderators cannot use admin buttons, even by forging them.
+    refused = await bea.press(callbacks.encode(Op.MOD, "ai", "a"))
+    assert "only admins" in refused["text"]
+    # The last admin cannot be removed.
+    team = await ada.press(callbacks.encode(Op.MOD, "a"))
+    member = await ada.tap(team, "Ada")
+    refused = await ada.tap(member, "Remove")
+    assert "last admin" in refused["text"]
+
+
+async def test_a_draft_times_out(chat):
+    app, request, services, clock = chat
+    _, bea = await make_team(app, request, services)
+    step = await bea.press(callbacks.encode(Op.MOD, "n"))
+    step = await bea.tap(step, "United States")
+    clock.now += 16 * 60
+    expired = await bea.tap(step, "Working outdoors")
+    assert "expired" in expired["text"]
+    # Typed text is a search again, not a step of the stale draft.
+    found = await bea.say("bad date list")
+    assert found["text"] == t("en", "search.results")
+
+
+async def test_overlong_titles_and_broken_markup_are_refused_with_a_reason(chat):
+    app, request, services, _ = chat
+    _, bea = await make_team(app, request, services)
+    step = await bea.press(callbacks.encode(Op.MOD, "n"))
+    step = await bea.tap(step, "United States")
+    step = await bea.tap(step, "Screening clients")
+    step = await bea.tap(step, "Done")
+    step = await bea.tap(step, "Safety tip")
+    step = await bea.tap(step, "Español")
+    refused = await bea.say("x" * 81)
+    assert "title must be 1-80 characters" in refused["text"]
+    await bea.say("Título correcto")
+    refused = await bea.say("Esto **no se cierra")
+    assert "never closed" in refused["text"]
+    refused = await bea.say("Esto <b>no</b> vale")
+    assert "HTML tags are not allowed" in refused["text"]
+    step = await bea.say("Si 2 < 3 & 4 > 1, está bien, con **negrita**.")
+    step = await bea.tap(step, "12 months")
+    assert "Si 2 &lt; 3 &amp; 4 &gt; 1, está bien, con <b>negrita</b>." in step["text"]
