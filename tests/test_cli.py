@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -144,3 +146,42 @@ def test_console_in_spanish():
     assert "Esto es lo que encontré" in result.stdout
     assert "Revisado por última vez" in result.stdout
     assert "[spec]" not in result.stdout
+
+
+def test_admin_add_prints_a_one_time_invite(tmp_path):
+    result = lantern("admin", "add", env={"LANTERN_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    code = re.search(r"start=(inv-[A-Za-z0-9_-]{32,})", result.stdout).group(1)
+    assert len(code) <= 64
+    # Only a hash of the code is stored.
+    assert code.encode() not in (tmp_path / "lantern.sqlite3").read_bytes()
+    listing = lantern("admin", "list", env={"LANTERN_DATA_DIR": str(tmp_path)})
+    assert listing.returncode == 0 and listing.stdout == ""
+
+
+def test_backup_export_and_import(tmp_path):
+    env = {"LANTERN_DATA_DIR": str(tmp_path / "data")}
+    imported = lantern("import", str(SMALL), env=env)
+    # Referrals are not imported through the chat review queue; tips and rights are.
+    assert "Queued 3 entries for review." in imported.stdout
+    assert "example-clinic: only tip and rights entries" in imported.stderr
+    assert imported.returncode == 1
+    copy = tmp_path / "backups" / "nightly.sqlite3"
+    backup = lantern("backup", str(copy), env=env)
+    assert backup.returncode == 0, backup.stderr
+    connection = sqlite3.connect(copy)
+    assert connection.execute("SELECT COUNT(*) FROM revisions").fetchone()[0] == 3
+    connection.close()
+    exported = lantern("export", str(tmp_path / "out"), env=env)
+    assert exported.returncode == 0
+    assert "Wrote 0 published peer tips" in exported.stdout
+
+
+def test_a_database_that_cannot_be_opened_is_explained_for_every_command(tmp_path):
+    (tmp_path / "lantern.sqlite3").write_bytes(b"not a database at all" * 200)
+    env = {"LANTERN_DATA_DIR": str(tmp_path)}
+    for args in (("admin", "add"), ("backup", str(tmp_path / "b")), ("export", str(tmp_path))):
+        result = lantern(*args, env=env)
+        assert result.returncode == 1
+        assert "cannot be used" in result.stderr
+        assert "Traceback" not in result.stderr
