@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint validate console setup clean bench
+.PHONY: run test lint validate console setup clean bench chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +21,13 @@ run: $(STAMP)
 console: $(STAMP)
 	$(BIN)/lantern console
 
-test: $(STAMP)
+# The printable-card test renders pages in Debian's Chromium; install it where missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { echo "Installing Debian's chromium for the card tests"; \
+	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) chromium
 	$(BIN)/ruff check bot knowledge moderation tests
 	$(BIN)/lantern validate
 	$(BIN)/python -m pytest

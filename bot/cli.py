@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     import_ = sub.add_parser("import", help="load YAML entries from DIR into the review queue")
     import_.add_argument("directory", type=Path)
 
+    from bot.cards import add_arguments as add_card_arguments
+
+    add_card_arguments(sub.add_parser("cards", help="printable pocket cards with QR codes"))
+
     from bot.bench.cli import add_arguments as add_bench_arguments
 
     add_bench_arguments(sub.add_parser("bench", help="measure search and update handling"))
@@ -84,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         "search": _search,
         "stats": _stats,
         "bench": _bench,
+        "cards": _cards,
         "admin": _admin,
         "backup": _backup,
         "export": _export,
@@ -269,6 +274,12 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         return 1 if found else 0
 
     return _with_store(config, work)
+
+
+def _cards(args: argparse.Namespace, config: Config) -> int:
+    from bot.cards import main as cards_main
+
+    return cards_main(args, config)
 
 
 def _bench(args: argparse.Namespace, config: Config) -> int:
