@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from telegram import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
@@ -16,21 +19,24 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     ExtBot,
+    InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Config
-from bot.handlers import browse, commands, errors, groups, moderate, search
+from bot.handlers import browse, commands, errors, groups, moderate, safety, search, sharing
 from bot.handlers.common import SERVICES_KEY
 from bot.i18n import languages, t
+from bot.outgoing import Outgoing
 from bot.services import Services
 from knowledge.taxonomy import DEFAULT_LANGUAGE
 
 # Only what the bot serves; Telegram sends nothing else, so there is less to handle or leak.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
-PRIVATE_COMMANDS = ("start", "help", "privacy")
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+PRIVATE_COMMANDS = ("start", "help", "privacy", "wipe")
 CONFIG_KEY = "lantern.config"
 
 
@@ -50,10 +56,46 @@ class PrivateApplication(Application):
 
 
 class PrivateBot(ExtBot):
-    """PTB's bot, minus the token in its repr (PTB prints it, and reprs end up in logs)."""
+    """PTB's bot, minus the token in its repr, plus Lantern's outgoing policy.
+
+    Every message sent or edited passes the policy: the discreet first line for those who
+    chose it, and the message id remembered (in memory) so /wipe can delete it.
+    """
+
+    __slots__ = ("_outgoing",)
+
+    def __init__(self, *args: Any, outgoing: Outgoing | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():
+            self._outgoing = outgoing
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}[token=<redacted>]"
+
+    async def send_message(self, chat_id: Any, text: str, *args: Any, **kwargs: Any) -> Any:
+        if self._outgoing is not None:
+            text = self._outgoing.text(chat_id, text)
+        message = await super().send_message(chat_id, text, *args, **kwargs)
+        if self._outgoing is not None:
+            self._outgoing.sent(message)
+        return message
+
+    async def edit_message_text(
+        self, text: str, chat_id: Any = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        if self._outgoing is not None:
+            text = self._outgoing.text(chat_id, text)
+        return await super().edit_message_text(text, chat_id, *args, **kwargs)
+
+    async def send_photo(
+        self, chat_id: Any, photo: Any, caption: str | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        if self._outgoing is not None and caption is not None:
+            caption = self._outgoing.text(chat_id, caption)
+        message = await super().send_photo(chat_id, photo, caption, *args, **kwargs)
+        if self._outgoing is not None:
+            self._outgoing.sent(message)
+        return message
 
 
 async def _starting(application: Application) -> None:
@@ -63,10 +105,14 @@ async def _starting(application: Application) -> None:
     if services.store is None:
         await services.attach_store(config.data_dir)
     await register_commands(application)
+    services.sweeper = asyncio.create_task(safety.sweeping(application.bot, services))
 
 
 async def _stopping(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
+    if services.sweeper is not None:
+        services.sweeper.cancel()
+        services.sweeper = None
     await services.close()
 
 
@@ -86,6 +132,10 @@ def add_handlers(application: Application) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     groups_ = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
+    # Before anything else: remember message ids (for /wipe), then hold back floods.
+    application.add_handler(TypeHandler(Update, safety.remember_incoming), group=-2)
+    application.add_handler(TypeHandler(Update, safety.hold_back_floods), group=-1)
+
     # Groups: answer only commands addressed to Lantern, once, with a private link.
     application.add_handler(
         CommandHandler(list(PRIVATE_COMMANDS), groups.group_command, filters=groups_)
@@ -95,6 +145,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("start", commands.start, filters=private))
     application.add_handler(CommandHandler("help", commands.help_command, filters=private))
     application.add_handler(CommandHandler("privacy", commands.privacy, filters=private))
+    application.add_handler(CommandHandler("wipe", safety.wipe, filters=private))
     # Moderators only; for anyone else it answers exactly like an unknown command.
     application.add_handler(CommandHandler("mod", moderate.mod_command, filters=private))
     application.add_handler(MessageHandler(private & filters.COMMAND, commands.unknown_command))
@@ -105,6 +156,7 @@ def add_handlers(application: Application) -> None:
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, search.not_text)
     )
     application.add_handler(CallbackQueryHandler(browse.on_button))
+    application.add_handler(InlineQueryHandler(sharing.on_inline_query))
 
     application.add_error_handler(errors.on_error)
 
@@ -121,6 +173,7 @@ def build_application(
     `request` replaces the HTTP layer (tests use it to answer calls without a network).
     """
     bot = PrivateBot(
+        outgoing=services.outgoing,
         token=config.token.reveal(),
         base_url=config.base_url,
         base_file_url=f"{config.api_url}/file/bot",

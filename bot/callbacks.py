@@ -16,6 +16,7 @@ from knowledge.taxonomy import ALL_TOPICS, CATEGORIES
 VERSION = "1"
 MAX_BYTES = 64
 MAX_PAGE = 999
+VANISH_CHOICES = ("0", "5", "30", "60")
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
 _LANG = re.compile(r"^[a-z]{2}$")
@@ -36,6 +37,11 @@ class Op(StrEnum):
     SET_REGION = "R"  # region slug, or "" for all regions
     PRIVACY = "p"
     HELP = "?"
+    WIPE = "W"
+    HELP_NOW = "!"
+    EMERGENCY = "9"
+    SHARE = "S"  # "e" or "t", entry id or topic slug
+    SETTINGS = "z"  # (), ("d",) to toggle discreet mode, ("v", minutes) for disappearing
     USER = "u"  # user flows (share a tip, report a problem): action, then values
     MOD = "M"  # moderator screens: action, then values; the role is re-checked on use
 
@@ -48,8 +54,25 @@ class Action:
 
 def _check_args(op: Op, args: tuple[str, ...]) -> bool:
     match op:
-        case Op.HOME | Op.SEARCH_TIPS | Op.LANGUAGES | Op.PRIVACY | Op.HELP:
+        case (
+            Op.HOME
+            | Op.SEARCH_TIPS
+            | Op.LANGUAGES
+            | Op.PRIVACY
+            | Op.HELP
+            | Op.WIPE
+            | Op.HELP_NOW
+            | Op.EMERGENCY
+        ):
             return args == ()
+        case Op.SHARE:
+            return len(args) == 2 and args[0] in ("e", "t") and bool(_SLUG.match(args[1]))
+        case Op.SETTINGS:
+            return (
+                args == ()
+                or args == ("d",)
+                or (len(args) == 2 and args[0] == "v" and args[1] in VANISH_CHOICES)
+            )
         case Op.CATEGORY:
             return len(args) == 2 and args[0] in CATEGORIES and bool(_NUM.match(args[1]))
         case Op.TOPIC:

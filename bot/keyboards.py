@@ -97,6 +97,7 @@ def topic_menu(
     if nav:
         rows.append(nav)
     rows.append([_button(t(lang, "btn.back"), Op.CATEGORY, category, 0), _home(lang)])
+    rows.append([_button(t(lang, "btn.share_link"), Op.SHARE, "t", topic)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -109,7 +110,13 @@ def entry_menu(
     row.append(_home(lang))
     rows = [row]
     if entry_id is not None:
-        rows.append([_button(t(lang, "btn.report"), Op.USER, "rep", entry_id)])
+        rows.append(
+            [
+                _button(t(lang, "btn.share_link"), Op.SHARE, "e", entry_id),
+                _button(t(lang, "btn.report"), Op.USER, "rep", entry_id),
+            ]
+        )
+    rows.append([_button(t(lang, "btn.wipe"), Op.WIPE)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -166,6 +173,37 @@ def region_menu(
     )
     rows.append([_home(lang)])
     return InlineKeyboardMarkup(rows)
+
+
+def settings_menu(lang: str, discreet: bool, vanish: int | None) -> InlineKeyboardMarkup:
+    state = t(lang, "vanish.minutes", minutes=vanish) if vanish else t(lang, "vanish.off")
+    choices = [
+        _button(
+            ("✓ " if (vanish or 0) == int(m) else "")
+            + (t(lang, "vanish.minutes", minutes=m) if m != "0" else t(lang, "vanish.off")),
+            Op.SETTINGS,
+            "v",
+            m,
+        )
+        for m in ("0", "5", "30", "60")
+    ]
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(
+                    t(lang, "btn.discreet_on" if discreet else "btn.discreet_off"), Op.SETTINGS, "d"
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    t(lang, "btn.vanish", state=state), callback_data=encode(Op.SETTINGS)
+                )
+            ],
+            choices,
+            [_button(t(lang, "btn.wipe"), Op.WIPE)],
+            [_home(lang)],
+        ]
+    )
 
 
 def private_chat_link(lang: str, bot_username: str) -> InlineKeyboardMarkup:

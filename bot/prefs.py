@@ -23,6 +23,8 @@ _UNSET = object()
 class Pref:
     lang: str | None = None
     region: str | None = None
+    discreet: bool = False
+    vanish_minutes: int | None = None
     touched: float = 0.0
 
 
@@ -60,7 +62,22 @@ class Preferences:
             self._items.move_to_end(key)
         return pref
 
-    def set(self, user_id: int, *, lang: object = _UNSET, region: object = _UNSET) -> Pref:
+    def peek(self, user_id: int) -> Pref | None:
+        """Like get, without counting as activity."""
+        pref = self._items.get(self._key(user_id))
+        if pref is not None and self._clock() - pref.touched >= self.idle_seconds:
+            return None
+        return pref
+
+    def set(
+        self,
+        user_id: int,
+        *,
+        lang: object = _UNSET,
+        region: object = _UNSET,
+        discreet: object = _UNSET,
+        vanish_minutes: object = _UNSET,
+    ) -> Pref:
         now = self._clock()
         self._expire(now)
         key = self._key(user_id)
@@ -69,6 +86,10 @@ class Preferences:
             pref.lang = lang  # type: ignore[assignment]
         if region is not _UNSET:
             pref.region = region  # type: ignore[assignment]
+        if discreet is not _UNSET:
+            pref.discreet = bool(discreet)
+        if vanish_minutes is not _UNSET:
+            pref.vanish_minutes = vanish_minutes  # type: ignore[assignment]
         pref.touched = now
         self._items[key] = pref
         while len(self._items) > self.max_users:

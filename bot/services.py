@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from bot.flood import FloodGuard
 from bot.flows import Flows
+from bot.outgoing import Outgoing
 from bot.prefs import Preferences
+from bot.trail import MessageTrail, Vanisher
 from knowledge.base import KnowledgeBase
 from knowledge.model import Snapshot
 from moderation import live
@@ -32,15 +35,20 @@ class Services:
     submissions: DailyLimiter = field(
         default_factory=lambda: DailyLimiter(USER_SUBMISSIONS_PER_DAY)
     )
+    trail: MessageTrail = field(default_factory=MessageTrail)
+    vanisher: Vanisher = field(default_factory=Vanisher)
+    flood: FloodGuard = field(default_factory=FloodGuard)
     base: Snapshot | None = None
     full: Snapshot | None = None
     moderation: Moderation | None = None
     identity: Identity | None = None
     store: Store | None = None
     bot_username: str = ""
+    sweeper: asyncio.Task[None] | None = None
     _built_on: date | None = None
 
     def __post_init__(self) -> None:
+        self.outgoing = Outgoing(self.prefs, self.trail, self.vanisher)
         if self.base is None:
             self.base = self.kb.snapshot
         if self.full is None:

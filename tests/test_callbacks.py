@@ -35,7 +35,7 @@ def test_round_trip_of_every_kind_of_button():
         "garbage",
         "0|h",  # an older version
         "2|h",  # a newer version
-        "1|z",  # unknown op
+        "1|Q",  # unknown op
         "1|h|extra",
         "1|c|nowhere|0",
         "1|t|999|0",

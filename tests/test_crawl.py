@@ -8,6 +8,7 @@ from bot import callbacks
 from bot.app import build_application
 from bot.config import Config, Secret
 from bot.content import load_knowledge
+from bot.flood import FloodGuard
 from bot.i18n import t
 from bot.render import MAX_MESSAGE, visible_length
 from bot.services import Services
@@ -24,7 +25,9 @@ async def test_every_screen_is_reachable_valid_and_fits(lang):
     assert problems == []
     request = RecordingRequest()
     app = build_application(
-        Config(token=Secret(TOKEN)), Services(kb, today=lambda: TODAY), request=request
+        Config(token=Secret(TOKEN)),
+        Services(kb, today=lambda: TODAY, flood=FloodGuard(burst=10**6)),
+        request=request,
     )
     await app.initialize()
     sender = user(lang=lang)

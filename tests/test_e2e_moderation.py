@@ -11,6 +11,7 @@ from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.config import Config, Secret
 from bot.content import load_knowledge
 from bot.emulator import BotAPIEmulator
+from bot.flood import FloodGuard
 from bot.i18n import t
 from bot.services import Services
 from knowledge.loader import DEFAULT_CONTENT_DIR
@@ -25,7 +26,7 @@ async def team(tmp_path):
     assert problems == []
     emu = BotAPIEmulator(TOKEN)
     await emu.start()
-    services = Services(kb, today=lambda: TODAY)
+    services = Services(kb, today=lambda: TODAY, flood=FloodGuard(burst=10**6))
     data_dir = tmp_path / "data"
     config = Config(token=Secret(emu.token), api_url=emu.api_url, data_dir=data_dir)
     app = build_application(config, services)

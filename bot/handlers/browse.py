@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, screens
 from bot.callbacks import Op
-from bot.handlers import contribute, moderate
+from bot.handlers import contribute, moderate, safety, sharing
 from bot.handlers.common import guarded, send, services, user_lang, user_region
 from bot.i18n import languages, t
 from bot.render import esc
@@ -35,6 +35,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if action is not None and action.op is Op.MOD:
         await moderate.on_action(update, context, action)
+        return
+    if action is not None and action.op is Op.WIPE:
+        await safety.wipe(update, context)
+        return
+    if action is not None and action.op is Op.SHARE:
+        await sharing.on_share(update, context, action)
+        return
+    if action is not None and action.op is Op.SETTINGS:
+        await safety.on_settings(update, context, action)
         return
     lang = user_lang(update, context)
     screen = _screen_for(update, context, action, lang) if action else None
@@ -67,6 +76,10 @@ def _screen_for(
             return screens.simple(lang, "privacy")
         case Op.HELP:
             return screens.simple(lang, "help")
+        case Op.HELP_NOW:
+            return safety.help_now_screen(svc, lang, region)
+        case Op.EMERGENCY:
+            return safety.emergency_screen(lang)
         case Op.LANGUAGES:
             return screens.languages(lang)
         case Op.SET_LANGUAGE:

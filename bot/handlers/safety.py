@@ -1,0 +1,211 @@
+"""Safety for the person holding the phone: wipe, disappearing and discreet modes, help now,
+and flood control."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram import Bot, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot import keyboards, render
+from bot.callbacks import Action, Op, decode
+from bot.handlers.common import guarded, send, services, user_lang, user_region
+from bot.i18n import t
+from bot.screens import Screen
+from bot.services import Services
+from knowledge.model import Entry, Kind, Police
+from knowledge.taxonomy import GLOBAL_REGION
+
+log = logging.getLogger("lantern.safety")
+DELETE_BATCH = 100
+SWEEP_SECONDS = 10.0
+HELP_TOPICS = ("overdose", "violence-response", "crisis-support")
+HELP_LIMIT = 8
+_POLICE_ORDER = {
+    Police.NONE: 0,
+    Police.UNKNOWN: 1,
+    Police.POSSIBLE: 2,
+    Police.MANDATORY_REPORTING: 3,
+}
+
+
+# ----- wipe ------------------------------------------------------------------------------
+
+
+async def wipe_chat(bot: Bot, svc: Services, chat_id: int, also: tuple[int, ...] = ()) -> int:
+    """Delete every message of the chat the bot still can; returns how many were asked."""
+    ids = sorted(set(svc.trail.take(chat_id)) | set(also))
+    for start in range(0, len(ids), DELETE_BATCH):
+        batch = ids[start : start + DELETE_BATCH]
+        try:
+            await bot.delete_messages(chat_id, batch)
+        except TelegramError as exc:
+            # Too old or already gone: nothing more can be done, and nothing is kept.
+            log.info("wipe batch not deleted: %s", type(exc).__name__)
+    return len(ids)
+
+
+@guarded
+async def wipe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/wipe or the Wipe button: the conversation vanishes, with nothing left behind."""
+    svc = services(context)
+    chat = update.effective_chat
+    if chat is None or chat.type != chat.PRIVATE:
+        return
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    also = tuple(m.message_id for m in (update.effective_message,) if m is not None)
+    svc.flows.end(chat.id)
+    await wipe_chat(context.bot, svc, chat.id, also)
+
+
+async def sweep(bot: Bot, svc: Services) -> None:
+    """Disappearing mode: wipe the chats whose quiet time has run out."""
+    for chat_id in svc.vanisher.due():
+        await wipe_chat(bot, svc, chat_id)
+
+
+async def sweeping(bot: Bot, svc: Services) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await sweep(bot, svc)
+        except Exception as exc:  # keep sweeping whatever one round hit
+            log.error("sweep failed: %s", type(exc).__name__)
+
+
+# ----- settings --------------------------------------------------------------------------
+
+
+def settings_screen(svc: Services, user_id: int, lang: str, notice: str = "") -> Screen:
+    pref = svc.prefs.peek(user_id)
+    discreet = bool(pref and pref.discreet)
+    vanish = pref.vanish_minutes if pref else None
+    text = t(lang, "settings.title")
+    if notice:
+        text = f"{notice}\n\n{text}"
+    return Screen(text, keyboards.settings_menu(lang, discreet, vanish))
+
+
+async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action) -> None:
+    svc = services(context)
+    user = update.effective_user
+    chat = update.effective_chat
+    lang = user_lang(update, context)
+    if user is None or chat is None:
+        return
+    notice = ""
+    if action.args == ("d",):
+        pref = svc.prefs.peek(user.id)
+        now_on = not (pref and pref.discreet)
+        svc.prefs.set(user.id, discreet=now_on)
+        notice = t(
+            lang, "settings.discreet_set", state=t(lang, "state.on" if now_on else "state.off")
+        )
+    elif len(action.args) == 2:
+        minutes = int(action.args[1]) or None
+        svc.prefs.set(user.id, vanish_minutes=minutes)
+        if minutes:
+            svc.vanisher.touch(chat.id, minutes)
+            state = t(lang, "vanish.minutes", minutes=minutes)
+        else:
+            svc.vanisher.cancel(chat.id)
+            state = t(lang, "vanish.off")
+        notice = t(lang, "settings.vanish_set", state=state)
+    await send(update, settings_screen(svc, user.id, lang, notice))
+
+
+# ----- need help now ---------------------------------------------------------------------
+
+
+def help_entries(svc: Services, region: str | None) -> list[Entry]:
+    """Crisis options for the person's region, non-police ones first."""
+    found: dict[str, Entry] = {}
+    for topic in HELP_TOPICS:
+        for entry in svc.kb.topic(topic, region):
+            if region is None and GLOBAL_REGION not in entry.regions:
+                continue  # without a region, only what applies everywhere
+            found.setdefault(entry.id, entry)
+
+    def rank(entry: Entry) -> tuple[int, int, int, str]:
+        # Services without police, then what to do right now, then the rest.
+        if entry.kind is Kind.REFERRAL and entry.flags is not None:
+            police = _POLICE_ORDER[entry.flags.police_involvement]
+            group = 0 if police == 0 else 2
+        else:
+            police, group = 0, 1
+        topic = min(HELP_TOPICS.index(x) for x in entry.topics if x in HELP_TOPICS)
+        return (group, police, topic, entry.id)
+
+    return sorted(found.values(), key=rank)[:HELP_LIMIT]
+
+
+def help_now_screen(svc: Services, lang: str, region: str | None) -> Screen:
+    rows = [
+        [
+            (
+                keyboards.shorten(f"{keyboards.KIND_MARK[e.kind]} {e.text(lang).title}"),
+                Op.ENTRY,
+                (e.id, ""),
+            )
+        ]
+        for e in help_entries(svc, region)
+    ]
+    rows.append([(t(lang, "helpnow.emergency"), Op.EMERGENCY, ())])
+    rows.append([(t(lang, "btn.home"), Op.HOME, ())])
+    text = t(lang, "helpnow.title")
+    if region is None:
+        text += "\n" + render.esc(t(lang, "helpnow.more"))
+    return Screen(text, keyboards.buttons(rows))
+
+
+def emergency_screen(lang: str) -> Screen:
+    rows = [[(t(lang, "btn.back"), Op.HELP_NOW, ())], [(t(lang, "btn.home"), Op.HOME, ())]]
+    return Screen(t(lang, "helpnow.emergency_text"), keyboards.buttons(rows))
+
+
+async def on_help_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    lang = user_lang(update, context)
+    await send(update, help_now_screen(services(context), lang, user_region(update, context)))
+
+
+# ----- before any handler: remember ids, hold back floods -------------------------------
+
+
+async def remember_incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs first for every update: note the id of a person's message (for /wipe)."""
+    message = update.message
+    if message is not None and message.chat.type == message.chat.PRIVATE:
+        services(context).outgoing.seen(message.chat.id, message.message_id)
+
+
+def _is_wipe(update: Update) -> bool:
+    if update.message is not None and update.message.text:
+        return update.message.text.split()[0].split("@")[0] == "/wipe"
+    if update.callback_query is not None:
+        action = decode(update.callback_query.data)
+        return action is not None and action.op is Op.WIPE
+    return False
+
+
+async def hold_back_floods(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs second: one notice to a flooding person, then silence until they slow down."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or chat.type != chat.PRIVATE or _is_wipe(update):
+        return
+    verdict = services(context).flood.check(user.id)
+    if verdict == "ok":
+        return
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    if verdict == "warn":
+        with contextlib.suppress(TelegramError):
+            await chat.send_message(t(user_lang(update, context), "flood.notice"))
+    raise ApplicationHandlerStop
