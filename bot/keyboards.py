@@ -48,18 +48,25 @@ def _nav(lang: str, page: int, count: int, op: Op, *prefix: object) -> list[Inli
 def main_menu(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
+            [_button(t(lang, "btn.helpnow"), Op.HELP_NOW)],
             [
                 _button(t(lang, "btn.safety"), Op.CATEGORY, "safety", 0),
                 _button(t(lang, "btn.rights"), Op.CATEGORY, "rights", 0),
             ],
-            [_button(t(lang, "btn.services"), Op.CATEGORY, "services", 0)],
-            [_button(t(lang, "btn.search"), Op.SEARCH_TIPS)],
+            [
+                _button(t(lang, "btn.services"), Op.CATEGORY, "services", 0),
+                _button(t(lang, "btn.search"), Op.SEARCH_TIPS),
+            ],
             [_button(t(lang, "btn.share"), Op.USER, "sh")],
             [
                 _button(t(lang, "btn.language"), Op.LANGUAGES),
                 _button(t(lang, "btn.region"), Op.REGIONS, 0),
             ],
             [_button(t(lang, "btn.privacy"), Op.PRIVACY), _button(t(lang, "btn.help"), Op.HELP)],
+            [
+                _button(t(lang, "btn.settings"), Op.SETTINGS),
+                _button(t(lang, "btn.wipe"), Op.WIPE),
+            ],
         ]
     )
 

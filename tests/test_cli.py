@@ -127,12 +127,13 @@ def test_bad_configuration_is_explained():
 
 
 def test_run_without_token_opens_the_console(tmp_path):
-    script = "1\n3\nhow do i chek a new cleint\n1\n/quit\n"
+    script = "2\n3\nhow do i chek a new cleint\n1\n/quit\n"
     result = lantern("run", env={"LANTERN_DATA_DIR": str(tmp_path / "data")}, stdin=script)
     assert result.returncode == 0, result.stderr
     assert "No LANTERN_BOT_TOKEN is set" in result.stderr
     out = result.stdout
-    assert "[1] 🛡 Safety" in out
+    assert "[1] 🆘 Need help now" in out
+    assert "[2] 🛡 Safety" in out
     assert "Safety: pick a topic." in out
     assert "Screening a new client" in out
     assert "Last checked" in out
