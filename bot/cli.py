@@ -64,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     import_ = sub.add_parser("import", help="load YAML entries from DIR into the review queue")
     import_.add_argument("directory", type=Path)
 
+    profile = sub.add_parser(
+        "profile", help="set the bot's public name and description (neutral by default)"
+    )
+    profile.add_argument("--name", help="display name (default: a neutral one per language)")
+    profile.add_argument("--description", help="text shown before someone starts the bot")
+    profile.add_argument("--short-description", help="text on the bot's profile page")
+    profile.add_argument("--lang", choices=LANGUAGES, help="only this language")
+
     from bot.cards import add_arguments as add_card_arguments
 
     add_card_arguments(sub.add_parser("cards", help="printable pocket cards with QR codes"))
@@ -89,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "stats": _stats,
         "bench": _bench,
         "cards": _cards,
+        "profile": _profile,
         "admin": _admin,
         "backup": _backup,
         "export": _export,
@@ -274,6 +283,38 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         return 1 if found else 0
 
     return _with_store(config, work)
+
+
+def _profile(args: argparse.Namespace, config: Config) -> int:
+    """setMyName / setMyDescription / setMyShortDescription, per language."""
+    if not config.token:
+        print("lantern profile: set LANTERN_BOT_TOKEN first", file=sys.stderr)
+        return 2
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from bot.i18n import t
+    from knowledge.taxonomy import DEFAULT_LANGUAGE
+
+    async def apply() -> None:
+        async with Bot(config.token.reveal(), base_url=config.base_url) as bot:
+            for lang in [args.lang] if args.lang else list(LANGUAGES):
+                code = None if lang == DEFAULT_LANGUAGE and not args.lang else lang
+                await bot.set_my_name(args.name or t(lang, "profile.name"), language_code=code)
+                await bot.set_my_description(
+                    args.description or t(lang, "profile.description"), language_code=code
+                )
+                await bot.set_my_short_description(
+                    args.short_description or t(lang, "profile.short"), language_code=code
+                )
+                print(f"{lang}: name and descriptions set")
+
+    try:
+        asyncio.run(apply())
+    except TelegramError as exc:
+        print(f"lantern profile: Telegram refused: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _cards(args: argparse.Namespace, config: Config) -> int:

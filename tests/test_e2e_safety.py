@@ -177,7 +177,8 @@ async def test_disappearing_mode_deletes_on_time(live):
     clock.now += 61
     await safety.sweep(app.bot, services)
     assert emu.messages(ana) and all(m.deleted for m in emu.messages(ana)), [
-        (m.message_id, m.sender, m.deleted, m.text[:20]) for m in emu.messages(ana)]
+        (m.message_id, m.sender, m.deleted, m.text[:20]) for m in emu.messages(ana)
+    ]
 
 
 async def test_discreet_mode_first_line_is_neutral_in_every_reply(live, shipped_kb):
@@ -239,3 +240,36 @@ async def test_a_flood_from_one_person_does_not_hold_up_another(live):
     assert len(notices) == 1
     # The bot answered only the first burst; the rest cost no call to Telegram.
     assert len(sent) <= 25
+
+
+async def test_profile_sets_neutral_names_per_language(tmp_path):
+    import asyncio
+    import os
+    import sys
+
+    emu = BotAPIEmulator(TOKEN)
+    await emu.start()
+    try:
+        env = {
+            **os.environ,
+            "LANTERN_BOT_TOKEN": emu.token,
+            "LANTERN_API_URL": emu.api_url,
+            "LANTERN_DATA_DIR": str(tmp_path),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "profile",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        assert process.returncode == 0, err.decode()
+        names = {c.get("language_code"): c["name"] for c in emu.calls_to("setMyName")}
+        assert names == {None: "Notes", "es": "Notas"}
+        assert emu.token.split(":")[1] not in out.decode() + err.decode()
+        assert emu.violations == []
+    finally:
+        await emu.stop()
