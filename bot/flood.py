@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from bot.memory import SaltedKeys
 
 BURST = 20
 PER_SECOND = 2.0
@@ -33,7 +32,7 @@ class FloodGuard:
         max_people: int = MAX_PEOPLE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._salt = secrets.token_bytes(32)
+        self._keys = SaltedKeys()
         self._buckets: OrderedDict[bytes, _Bucket] = OrderedDict()
         self.burst = burst
         self.per_second = per_second
@@ -43,7 +42,7 @@ class FloodGuard:
     def check(self, user_id: int) -> str:
         """'ok' to serve, 'warn' to send the one notice, 'drop' to stay silent."""
         now = self._clock()
-        key = hmac.new(self._salt, str(user_id).encode(), hashlib.sha256).digest()[:16]
+        key = self._keys.key(user_id)
         bucket = self._buckets.pop(key, None) or _Bucket(float(self.burst), now)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.per_second)
         bucket.at = now

@@ -1,19 +1,17 @@
 """Multi-step conversations (a tip being written, a reason being typed): memory only.
 
-Each person has at most one flow, keyed by a salted hash of their id, forgotten after a
-quiet quarter of an hour or when the step finishes. Nothing here outlives the process.
+Each person has at most one flow, forgotten after a quiet quarter of an hour or when the
+step finishes. Nothing here outlives the process.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.memory import ExpiringMap
 
 FLOW_SECONDS = 15 * 60
 MAX_FLOWS = 5_000
@@ -24,7 +22,6 @@ class Flow:
     name: str
     step: str = ""
     data: dict[str, Any] = field(default_factory=dict)
-    touched: float = 0.0
 
 
 class Flows:
@@ -35,45 +32,18 @@ class Flows:
         max_flows: int = MAX_FLOWS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._salt = secrets.token_bytes(32)
-        self._items: OrderedDict[bytes, Flow] = OrderedDict()
-        self.idle_seconds = idle_seconds
-        self.max_flows = max_flows
-        self._clock = clock
-
-    def _key(self, user_id: int) -> bytes:
-        return hmac.new(self._salt, str(user_id).encode(), hashlib.sha256).digest()[:16]
-
-    def _expire(self, now: float) -> None:
-        while self._items:
-            key, flow = next(iter(self._items.items()))
-            if now - flow.touched < self.idle_seconds:
-                break
-            del self._items[key]
+        self._map: ExpiringMap[Flow] = ExpiringMap(
+            limit=max_flows, idle_seconds=idle_seconds, clock=clock
+        )
 
     def get(self, user_id: int) -> Flow | None:
-        now = self._clock()
-        self._expire(now)
-        flow = self._items.get(self._key(user_id))
-        if flow is not None:
-            flow.touched = now
-            self._items.move_to_end(self._key(user_id))
-        return flow
+        return self._map.get(user_id)
 
     def start(self, user_id: int, name: str, step: str = "", **data: Any) -> Flow:
-        now = self._clock()
-        self._expire(now)
-        flow = Flow(name, step, dict(data), now)
-        key = self._key(user_id)
-        self._items.pop(key, None)
-        self._items[key] = flow
-        while len(self._items) > self.max_flows:
-            self._items.popitem(last=False)
-        return flow
+        return self._map.put(user_id, Flow(name, step, dict(data)))
 
     def end(self, user_id: int) -> None:
-        self._items.pop(self._key(user_id), None)
+        self._map.pop(user_id)
 
     def __len__(self) -> int:
-        self._expire(self._clock())
-        return len(self._items)
+        return len(self._map)

@@ -8,12 +8,11 @@ one, only messages sent from then on can be deleted (and /privacy says so).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+
+from bot.memory import SaltedKeys
 
 KEEP_SECONDS = 48 * 3600 - 600  # a little under Telegram's 48 h, so deletes still succeed
 PER_CHAT = 2_000
@@ -29,18 +28,15 @@ class MessageTrail:
         max_chats: int = MAX_CHATS,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._salt = secrets.token_bytes(32)
+        self._keys = SaltedKeys()
         self._chats: OrderedDict[bytes, deque[tuple[int, float]]] = OrderedDict()
         self.keep_seconds = keep_seconds
         self.per_chat = per_chat
         self.max_chats = max_chats
         self._clock = clock
 
-    def _key(self, chat_id: int) -> bytes:
-        return hmac.new(self._salt, str(chat_id).encode(), hashlib.sha256).digest()[:16]
-
     def add(self, chat_id: int, message_id: int) -> None:
-        key = self._key(chat_id)
+        key = self._keys.key(chat_id)
         ids = self._chats.pop(key, None) or deque(maxlen=self.per_chat)
         ids.append((message_id, self._clock()))
         self._chats[key] = ids
@@ -49,7 +45,7 @@ class MessageTrail:
 
     def take(self, chat_id: int) -> list[int]:
         """Every id still deletable in the chat; the chat is forgotten."""
-        ids = self._chats.pop(self._key(chat_id), None) or ()
+        ids = self._chats.pop(self._keys.key(chat_id), None) or ()
         oldest = self._clock() - self.keep_seconds
         return sorted({mid for mid, at in ids if at >= oldest})
 

@@ -44,7 +44,9 @@ def test_bounded_in_size():
 def test_raw_ids_are_not_kept_as_keys():
     prefs = Preferences()
     prefs.set(123456789, lang="es")
-    keys = list(prefs._items)
-    assert all(isinstance(k, bytes) and b"123456789" not in k for k in keys)
-    # A different process (fresh salt) cannot find the same user.
-    assert Preferences()._key(123456789) != prefs._key(123456789)
+    keys = prefs.keys()
+    assert keys and all(isinstance(k, bytes) and b"123456789" not in k for k in keys)
+    # Another process (a fresh salt) files the same person under another key.
+    other = Preferences()
+    other.set(123456789, lang="es")
+    assert other.keys() != keys
