@@ -30,26 +30,27 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None or chat.type != chat.PRIVATE:
         return  # Lantern's menus live only in private chats
     action = callbacks.decode(query.data)
-    if action is not None and action.op is Op.USER:
-        await contribute.on_action(update, context, action)
-        return
-    if action is not None and action.op is Op.MOD:
-        await moderate.on_action(update, context, action)
-        return
     if action is not None and action.op is Op.WIPE:
         await safety.wipe(update, context)
         return
-    if action is not None and action.op is Op.SHARE:
-        await sharing.on_share(update, context, action)
-        return
-    if action is not None and action.op is Op.SETTINGS:
-        await safety.on_settings(update, context, action)
+    route = _ROUTES.get(action.op) if action is not None else None
+    if route is not None and action is not None:
+        await route(update, context, action)
         return
     lang = user_lang(update, context)
     screen = _screen_for(update, context, action, lang) if action else None
     if screen is None:
         screen = screens.home(lang, t(lang, "expired"))
     await send(update, screen)
+
+
+# Buttons whose handling needs more than a screen: the database, a photo, a setting.
+_ROUTES = {
+    Op.USER: contribute.on_action,
+    Op.MOD: moderate.on_action,
+    Op.SHARE: sharing.on_share,
+    Op.SETTINGS: safety.on_settings,
+}
 
 
 def _screen_for(
