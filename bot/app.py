@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from telegram import (
@@ -21,10 +22,9 @@ from telegram.ext import (
     ExtBot,
     InlineQueryHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import Config
 from bot.handlers import browse, commands, errors, groups, moderate, safety, search, sharing
@@ -32,6 +32,8 @@ from bot.handlers.common import SERVICES_KEY
 from bot.i18n import languages, t
 from bot.outgoing import Outgoing
 from bot.services import Services
+from bot.transport import LanternRateLimiter, LanternRequest
+from bot.updates import PerChatUpdateProcessor
 from knowledge.taxonomy import DEFAULT_LANGUAGE
 
 # Only what the bot serves; Telegram sends nothing else, so there is less to handle or leak.
@@ -132,10 +134,6 @@ def add_handlers(application: Application) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     groups_ = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
-    # Before anything else: remember message ids (for /wipe), then hold back floods.
-    application.add_handler(TypeHandler(Update, safety.remember_incoming), group=-2)
-    application.add_handler(TypeHandler(Update, safety.hold_back_floods), group=-1)
-
     # Groups: answer only commands addressed to Lantern, once, with a private link.
     application.add_handler(
         CommandHandler(list(PRIVATE_COMMANDS), groups.group_command, filters=groups_)
@@ -177,22 +175,28 @@ def build_application(
         token=config.token.reveal(),
         base_url=config.base_url,
         base_file_url=f"{config.api_url}/file/bot",
-        request=request or HTTPXRequest(connection_pool_size=16),
-        get_updates_request=request or HTTPXRequest(),
+        request=request or LanternRequest(connection_pool_size=16),
+        get_updates_request=request or LanternRequest(),
+        # A stubbed HTTP layer (handler tests) has no limits to respect.
+        rate_limiter=LanternRateLimiter() if request is None else None,
         defaults=Defaults(
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
     )
+    processor = PerChatUpdateProcessor()
     application = (
         ApplicationBuilder()
         .application_class(PrivateApplication)
         .bot(bot)
+        .concurrent_updates(processor)
         .post_init(_starting if use_store else register_commands)
         .post_shutdown(_stopping)
         .build()
     )
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[CONFIG_KEY] = config
+    # Before an update waits for its chat: remember its id (for /wipe), hold back floods.
+    processor.gate = functools.partial(safety.admit, services, bot)
     add_handlers(application)
     return application

@@ -9,12 +9,12 @@ import logging
 
 from telegram import Bot, Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot import keyboards, render
 from bot.callbacks import Action, Op, decode
 from bot.handlers.common import guarded, send, services, user_lang, user_region
-from bot.i18n import t
+from bot.i18n import pick_language, t
 from bot.screens import Screen
 from bot.services import Services
 from knowledge.model import Entry, Kind, Police
@@ -177,13 +177,6 @@ async def on_help_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 # ----- before any handler: remember ids, hold back floods -------------------------------
 
 
-async def remember_incoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs first for every update: note the id of a person's message (for /wipe)."""
-    message = update.message
-    if message is not None and message.chat.type == message.chat.PRIVATE:
-        services(context).outgoing.seen(message.chat.id, message.message_id)
-
-
 def _is_wipe(update: Update) -> bool:
     if update.message is not None and update.message.text:
         return update.message.text.split()[0].split("@")[0] == "/wipe"
@@ -193,19 +186,28 @@ def _is_wipe(update: Update) -> bool:
     return False
 
 
-async def hold_back_floods(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs second: one notice to a flooding person, then silence until they slow down."""
+async def admit(svc: Services, bot: Bot, update: object) -> bool:
+    """Before an update is handled: remember its id (for /wipe), and hold back floods.
+
+    A flooding person gets one polite notice, then silence until they slow down; their
+    extra updates are dropped here, before they take anyone else's place in line.
+    """
+    if not isinstance(update, Update):
+        return True
+    message = update.message
+    if message is not None and message.chat.type == message.chat.PRIVATE:
+        svc.outgoing.seen(message.chat.id, message.message_id)
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None or chat.type != chat.PRIVATE or _is_wipe(update):
-        return
-    verdict = services(context).flood.check(user.id)
+        return True
+    verdict = svc.flood.check(user.id)
     if verdict == "ok":
-        return
-    if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer()
+        return True
     if verdict == "warn":
+        lang = (svc.prefs.peek(user.id) or None) and svc.prefs.peek(user.id).lang
         with contextlib.suppress(TelegramError):
-            await chat.send_message(t(user_lang(update, context), "flood.notice"))
-    raise ApplicationHandlerStop
+            await bot.send_message(
+                chat.id, t(lang or pick_language(user.language_code), "flood.notice")
+            )
+    return False
