@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot import screens
@@ -79,7 +79,9 @@ def guarded(handler: Handler) -> Handler:
                 type(exc).__name__,
             )
             chat = update.effective_chat if isinstance(update, Update) else None
-            if chat is None or chat.type != chat.PRIVATE:
+            if chat is None or chat.type != chat.PRIVATE or isinstance(exc, NetworkError):
+                # After a network failure the reply may well have arrived: an apology
+                # on top would be a second answer. Nothing is retried here either.
                 return
             try:
                 lang = user_lang(update, context)

@@ -1,0 +1,118 @@
+"""Faults from outside: the real application over HTTP while the Bot API misbehaves.
+
+10% of calls each get a 429 with retry_after, a 5xx error, a slow answer or a dropped
+connection. The process must not die, every message must get exactly one answer once the
+faults stop, and a 429 must be honoured.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.config import Config, Secret
+from bot.content import load_knowledge
+from bot.emulator import BotAPIEmulator, Fault
+from bot.services import Services
+from knowledge.loader import DEFAULT_CONTENT_DIR
+from tests.conftest import TODAY
+
+TOKEN = "7000000004:e2e-faults-token-0123456789abcdefghij"
+SHARE = 0.10
+USERS = 12
+
+
+class Plan:
+    """A seeded plan: each call has a 10% chance of each fault while `active`."""
+
+    def __init__(self, seed: int) -> None:
+        self.random = random.Random(seed)
+        self.active = True
+        # Every kind once, early, so each run sees each fault; then by chance.
+        self.first = [
+            Fault.flood(retry_after=1),
+            Fault.server_error(502),
+            Fault.slow(0.3),
+            Fault.drop(),
+        ]
+        self.log: list[tuple[float, str, object, str]] = []  # (time, method, chat, what)
+
+    def __call__(self, method: str, params) -> Fault | None:
+        now = time.monotonic()
+        fault = None
+        if self.active and self.first and method == "sendMessage":
+            fault = self.first.pop(0)
+        elif self.active:
+            roll = self.random.random()
+            if roll < SHARE:
+                fault = Fault.flood(retry_after=1)
+            elif roll < 2 * SHARE:
+                fault = Fault.server_error(502)
+            elif roll < 3 * SHARE:
+                fault = Fault.slow(0.3)
+            elif roll < 4 * SHARE:
+                fault = Fault.drop()
+        self.log.append((now, method, params.get("chat_id"), fault.kind if fault else "ok"))
+        return fault
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+async def test_every_message_is_answered_once_despite_faults(seed):
+    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR, TODAY)
+    assert problems == []
+    emu = BotAPIEmulator(TOKEN)
+    await emu.start()
+    plan = Plan(seed)
+    emu.fault_plan = plan
+    app = build_application(
+        Config(token=Secret(emu.token), api_url=emu.api_url), Services(kb, today=lambda: TODAY)
+    )
+    try:
+        await app.initialize()
+        await app.start()
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
+        )
+        people = [emu.new_user(f"P{i}") for i in range(USERS)]
+        for person in people:
+            await emu.send_text(person, "overdose naloxone")
+        # Faults until every kind has happened and a few seconds have passed, then calm.
+        deadline = time.monotonic() + 4
+        while plan.first or time.monotonic() < deadline:
+            await emu.wait_until(lambda: False, timeout=0.2)
+            if plan.first:
+                person = emu.new_user(f"P{len(people)}")
+                people.append(person)
+                await emu.send_text(person, "overdose naloxone")
+        plan.active = False
+        assert await emu.wait_until(lambda: all(emu.bot_messages(p) for p in people), timeout=30), (
+            "some messages were never answered"
+        )
+        await emu.idle(timeout=10)
+        assert app.running, "the application stopped"
+        for person in people:
+            replies = emu.bot_messages(person)
+            assert len(replies) == 1, f"{len(replies)} replies to one message"
+            assert replies[0].text.startswith("Here is what I found")
+        # Every kind of fault really happened.
+        kinds = {what for *_, what in plan.log}
+        assert {"retry_after", "server_error", "slow", "drop"} <= kinds
+        # A 429 was honoured: no call to that method before retry_after had passed.
+        for at, method, chat, what in plan.log:
+            if what != "retry_after" or method == "getUpdates":
+                continue
+            again = [t for t, m, c, _ in plan.log if m == method and c == chat and t > at]
+            assert again, "the refused call was never retried"
+            assert again[0] - at >= 0.95, f"{method} retried {again[0] - at:.2f}s after a 429"
+    finally:
+        emu.fault_plan = None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        await emu.stop()
+    assert emu.violations == []
