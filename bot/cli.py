@@ -33,7 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("run", help="run the bot (long polling); without a token, the console")
+    run = sub.add_parser("run", help="run the bot (long polling); without a token, the console")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on a webhook (LANTERN_WEBHOOK_URL, _LISTEN, _SECRET)",
+    )
     console = sub.add_parser("console", help="try the bot in this terminal, no Telegram needed")
     console.add_argument("--lang", default="en", help="your Telegram language (en, es, ...)")
 
@@ -373,7 +378,33 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     from bot.services import Services
 
     application = build_application(config, Services(kb))
+    if getattr(args, "webhook", False):
+        return _run_webhook(application, config)
     application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0
+
+
+def _run_webhook(application: Application, config: Config) -> int:
+    from bot.app import ALLOWED_UPDATES
+    from bot.webhook import serve
+
+    if not config.webhook_url or not config.webhook_secret:
+        print(
+            "lantern run --webhook needs LANTERN_WEBHOOK_URL and LANTERN_WEBHOOK_SECRET",
+            file=sys.stderr,
+        )
+        return 2
+    host, _, port = config.webhook_listen.rpartition(":")
+    asyncio.run(
+        serve(
+            application,
+            public_url=config.webhook_url,
+            listen_host=host,
+            listen_port=int(port),
+            secret=config.webhook_secret.reveal(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,9 @@ class Config:
     content_dir: Path = DEFAULT_CONTENT_DIR
     log_level: str = "INFO"
     show_examples: bool = False
+    webhook_url: str = ""
+    webhook_listen: str = "0.0.0.0:8080"
+    webhook_secret: Secret = field(default_factory=lambda: Secret(""))
 
     @property
     def base_url(self) -> str:
@@ -66,6 +70,18 @@ class Config:
         if level not in LOG_LEVELS:
             raise ConfigError(f"LANTERN_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         content = env.get("LANTERN_CONTENT_DIR", "").strip()
+        webhook_url = env.get("LANTERN_WEBHOOK_URL", "").strip()
+        if webhook_url and not webhook_url.startswith("https://"):
+            raise ConfigError("LANTERN_WEBHOOK_URL must be an https:// address")
+        listen = env.get("LANTERN_WEBHOOK_LISTEN", "").strip() or "0.0.0.0:8080"
+        host, _, port = listen.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError("LANTERN_WEBHOOK_LISTEN must look like HOST:PORT")
+        webhook_secret = env.get("LANTERN_WEBHOOK_SECRET", "").strip()
+        if webhook_secret and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", webhook_secret):
+            raise ConfigError(
+                "LANTERN_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -"
+            )
         return cls(
             token=Secret(token),
             api_url=api_url,
@@ -74,4 +90,7 @@ class Config:
             log_level=level,
             show_examples=env.get("LANTERN_SHOW_EXAMPLES", "").strip().lower()
             in {"1", "true", "yes", "on"},
+            webhook_url=webhook_url,
+            webhook_listen=listen,
+            webhook_secret=Secret(webhook_secret),
         )
