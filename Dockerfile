@@ -1,24 +1,32 @@
-# Lantern: the bot, its shipped content, run as a non-root user.
-FROM python:3.11-slim-bookworm
+# Lantern: the bot with its content, run as an unprivileged user on a read-only root.
+# Pinned base: update the tag and digest deliberately (see README, "Upgrading").
+FROM python:3.11.13-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    LANTERN_DATA_DIR=/data
+    LANTERN_DATA_DIR=/data \
+    LANTERN_WEBHOOK_LISTEN=0.0.0.0:8080
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY knowledge ./knowledge
 COPY moderation ./moderation
-RUN pip install . \
+RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin lantern \
     && mkdir -p /data \
     && chown lantern /data \
+    && chmod 0700 /data \
     && lantern validate
 
-USER lantern
+USER 10001
 VOLUME ["/data"]
+EXPOSE 8080
+# Polling mode: `lantern doctor --health` checks the database and content; webhook mode
+# also answers GET /healthz on port 8080.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["lantern", "doctor", "--health"]
 ENTRYPOINT ["lantern"]
 CMD ["run"]

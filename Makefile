@@ -29,6 +29,7 @@ chromium:
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check bot knowledge moderation tests
+	$(BIN)/hadolint Dockerfile
 	$(BIN)/lantern validate
 	$(BIN)/python -m pytest
 

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -69,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     import_ = sub.add_parser("import", help="load YAML entries from DIR into the review queue")
     import_.add_argument("directory", type=Path)
 
+    doctor = sub.add_parser("doctor", help="check the set-up and say what to fix")
+    doctor.add_argument(
+        "--health",
+        action="store_true",
+        help="quiet container health check (database and content; no network)",
+    )
+
     profile = sub.add_parser(
         "profile", help="set the bot's public name and description (neutral by default)"
     )
@@ -103,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         "bench": _bench,
         "cards": _cards,
         "profile": _profile,
+        "doctor": _doctor,
         "admin": _admin,
         "backup": _backup,
         "export": _export,
@@ -288,6 +297,75 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         return 1 if found else 0
 
     return _with_store(config, work)
+
+
+def _doctor(args: argparse.Namespace, config: Config) -> int:
+    """Check configuration, token, content, database and data directory; say what to fix."""
+    results: list[tuple[bool, str]] = []
+
+    def check(ok: bool, good: str, fix: str) -> None:
+        results.append((ok, good if ok else fix))
+
+    snapshot, problems = load_snapshot(config.content_dir, date.today())
+    check(
+        snapshot is not None,
+        f"content: {len(snapshot.entries) if snapshot else 0} entries, all valid",
+        f"content: {len(problems)} problem(s); run `lantern validate` and fix them",
+    )
+    data_dir = config.data_dir
+    if data_dir.exists():
+        mode = data_dir.stat().st_mode & 0o777
+        check(
+            os.access(data_dir, os.W_OK),
+            f"data directory {data_dir} is writable",
+            f"data directory {data_dir} is not writable by this user; fix its owner",
+        )
+        check(
+            mode & 0o077 == 0,
+            "data directory is private (no access for others)",
+            f"data directory mode is {mode:o}; run `chmod 700 {data_dir}`",
+        )
+
+    async def database() -> tuple[bool, str]:
+        try:
+            store = await Store.open(data_dir)
+        except StoreError as exc:
+            return False, f"database: {exc}"
+        try:
+            version = await store.schema_version()
+            integrity = await store.integrity_check()
+        finally:
+            await store.close()
+        if integrity != "ok":
+            return False, f"database integrity check says {integrity!r}; restore a backup"
+        return True, f"database: schema version {version}, integrity ok"
+
+    ok, message = asyncio.run(database())
+    results.append((ok, message))
+    if not args.health:
+        if config.token:
+            username = asyncio.run(_bot_username(config))
+            check(
+                bool(username),
+                f"token: accepted by the Bot API as @{username}",
+                "token: the Bot API did not accept it (or could not be reached); "
+                "check LANTERN_BOT_TOKEN and LANTERN_API_URL",
+            )
+        else:
+            results.append((False, "token: LANTERN_BOT_TOKEN is not set; get one from @BotFather"))
+        if config.webhook_url or config.webhook_secret:
+            check(
+                bool(config.webhook_url and config.webhook_secret),
+                "webhook: URL and secret are set",
+                "webhook: set both LANTERN_WEBHOOK_URL and LANTERN_WEBHOOK_SECRET",
+            )
+    healthy = all(ok for ok, _ in results)
+    if args.health:
+        return 0 if healthy else 1
+    for ok, message in results:
+        print(("ok    " if ok else "FIX   ") + message)
+    print("All good." if healthy else "Fix the lines marked FIX, then run `lantern doctor` again.")
+    return 0 if healthy else 1
 
 
 def _profile(args: argparse.Namespace, config: Config) -> int:

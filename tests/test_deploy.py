@@ -141,3 +141,56 @@ async def test_sigterm_stops_polling_cleanly_within_ten_seconds(tmp_path):
     connection = sqlite3.connect(tmp_path / "lantern.sqlite3")
     assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     connection.close()
+
+
+async def test_doctor_checks_token_content_database_and_permissions(tmp_path):
+    emu = BotAPIEmulator(TOKEN)
+    await emu.start()
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    env = {
+        **os.environ,
+        "LANTERN_BOT_TOKEN": emu.token,
+        "LANTERN_API_URL": emu.api_url,
+        "LANTERN_DATA_DIR": str(data),
+        "LANTERN_CONTENT_DIR": str(SMALL),
+    }
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "doctor",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        await emu.stop()
+    text = out.decode() + err.decode()
+    assert "ok    token: accepted by the Bot API as @lantern_test_bot" in text
+    assert "ok    content: 5 entries, all valid" in text
+    assert "ok    database: schema version" in text
+    assert f"FIX   data directory mode is 755; run `chmod 700 {data}`" in text
+    assert process.returncode == 1
+    assert TOKEN.split(":")[1] not in text
+
+
+async def test_doctor_health_fails_on_a_broken_database(tmp_path):
+    (tmp_path / "lantern.sqlite3").write_bytes(b"garbage" * 500)
+    env = {**os.environ, "LANTERN_DATA_DIR": str(tmp_path)}
+    env.pop("LANTERN_BOT_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "doctor",
+        "--health",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1 and out == b""
