@@ -44,7 +44,7 @@ _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 # the same keys (a test checks). `about.<category>` describes a topic's card.
 CARD_TEXT: dict[str, dict[str, str]] = {
     "en": {
-        "footer": "Anonymous. Nothing you send is saved.",
+        "footer": "Anonymous. Lantern keeps nothing about you.",
         "about.safety": "Safety tips from peers, all in one place.",
         "about.rights": "Know your rights: plain answers, not legal advice.",
         "about.services": "Services, and what to know before you go.",
@@ -56,7 +56,7 @@ CARD_TEXT: dict[str, dict[str, str]] = {
         "qr.label": "QR code for {link}",
     },
     "es": {
-        "footer": "Anónimo. No se guarda nada de lo que envías.",
+        "footer": "Anónimo. Lantern no guarda nada sobre ti.",
         "about.safety": "Consejos de seguridad entre pares, todos en un solo lugar.",
         "about.rights": "Conoce tus derechos: respuestas claras, no asesoría legal.",
         "about.services": "Servicios, y lo que conviene saber antes de ir.",
