@@ -44,22 +44,40 @@ def _mark_class() -> re.Pattern[str]:
 
 _MARKS = _mark_class()
 _NON_WORD = re.compile(r"[\W_]+")
+# ASCII text folds with one C-speed table lookup per character: letters to lower case,
+# everything but letters and digits to a space (what _NON_WORD does, ten times faster).
+_ASCII_FOLD = {code: (chr(code).lower() if chr(code).isalnum() else " ") for code in range(128)}
+
+
+def _decompose(text: str) -> str:
+    """Case-folded, with accents and other combining marks removed."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    # Accents and Arabic vowel marks are combining marks once decomposed.
+    return _MARKS.sub("", unicodedata.normalize("NFKD", folded))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text: `fold(text).split()`, without building the string."""
+    if text.isascii():
+        return text.translate(_ASCII_FOLD).split()
+    folded = _decompose(text)
+    if folded.isascii():
+        return folded.translate(_ASCII_FOLD).split()
+    return _NON_WORD.sub(" ", folded).split()
 
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form: 'Policía' -> 'policia', works in any script."""
-    folded = text.casefold()
-    if not folded.isascii():
-        # Accents and Arabic vowel marks are combining marks once decomposed.
-        folded = _MARKS.sub("", unicodedata.normalize("NFKD", folded))
-    return _NON_WORD.sub(" ", folded).strip()
+    return " ".join(words(text))
 
 
 def tokens(text: str, *, keep_stopwords: bool = False) -> list[str]:
-    words = fold(text).split()
+    found = words(text)
     if keep_stopwords:
-        return words
-    return [w for w in words if w not in STOPWORDS]
+        return found
+    return [w for w in found if w not in STOPWORDS]
 
 
 def stem(word: str) -> str:
