@@ -48,6 +48,7 @@ class Services:
     _built_on: date | None = None
 
     def __post_init__(self) -> None:
+        self._refreshing = asyncio.Lock()
         self.outgoing = Outgoing(self.prefs, self.trail, self.vanisher)
         if self.base is None:
             self.base = self.kb.snapshot
@@ -68,7 +69,11 @@ class Services:
         return real if real.date() == today else datetime.combine(today, time(12), UTC)
 
     async def refresh(self) -> None:
-        """Recompose what users see; the index is built off the event loop."""
+        """Recompose what users see; the index is built off the event loop, one at a time."""
+        async with self._refreshing:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         assert self.base is not None
         today = self.today()
         if self.moderation is not None:
@@ -87,8 +92,11 @@ class Services:
 
     async def ensure_fresh(self) -> None:
         """Once a day, re-apply freshness (legal entries can expire overnight)."""
-        if self._built_on != self.today():
-            await self.refresh()
+        if self._built_on == self.today():
+            return
+        async with self._refreshing:
+            if self._built_on != self.today():  # another update may have done it meanwhile
+                await self._refresh()
 
     async def moderator(self, user_id: int) -> Moderator | None:
         if self.moderation is None or self.identity is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from knowledge.model import Entry, Snapshot, is_visible
@@ -11,10 +11,15 @@ from knowledge.search import Hit, SearchIndex
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class _State:
     snapshot: Snapshot
     index: SearchIndex
+    # Sorted topic lists, filled as they are asked for; they die with this state.
+    topics: dict[tuple[str, str | None], tuple[Entry, ...]] = field(default_factory=dict)
+
+
+_KIND_ORDER = {"tip": 0, "rights": 1, "referral": 2}
 
 
 class KnowledgeBase:
@@ -29,8 +34,12 @@ class KnowledgeBase:
         return self._state.snapshot
 
     def replace(self, snapshot: Snapshot) -> None:
-        """Build the new index first, then swap in one assignment: no half-updated reads."""
-        self._state = _State(snapshot, SearchIndex(snapshot))
+        """Build the new index first, then swap in one assignment: no half-updated reads.
+
+        The new index reuses the live one's work for unchanged entries, so publishing one
+        tip costs milliseconds; the live index keeps serving while this runs in a thread.
+        """
+        self._state = _State(snapshot, SearchIndex.rebuild(snapshot, self._state.index))
 
     def search(
         self, query: str, *, lang: str, region: str | None = None, limit: int = 10
@@ -47,10 +56,16 @@ class KnowledgeBase:
         return entry
 
     def topic(self, topic: str, region: str | None = None) -> list[Entry]:
-        """Visible entries in a topic, titles sorted; referrals after tips and rights."""
-        found = self._state.snapshot.in_topic(topic, region, show_examples=self.show_examples)
-        order = {"tip": 0, "rights": 1, "referral": 2}
-        return sorted(found, key=lambda e: (order[e.kind.value], e.id))
+        """Visible entries in a topic, sorted; referrals after tips and rights."""
+        state = self._state
+        key = (topic, region)
+        cached = state.topics.get(key)
+        if cached is None:
+            found = state.index.topic_entries(topic, region, show_examples=self.show_examples)
+            cached = tuple(sorted(found, key=lambda e: (_KIND_ORDER[e.kind.value], e.id)))
+            if len(state.topics) < 4096:
+                state.topics[key] = cached
+        return list(cached)
 
 
 def stats(snapshot: Snapshot, today: date) -> dict[str, object]:

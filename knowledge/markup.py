@@ -6,6 +6,7 @@ bullets, blank lines between paragraphs. Everything else is text, and is escaped
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
@@ -127,11 +128,13 @@ def _render(src: str, *, html_out: bool) -> str:
     return "\n\n".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)
 def to_html(src: str) -> str:
     """Telegram HTML for a body. Raises MarkupError on broken markup."""
     return _render(src, html_out=True)
 
 
+@functools.lru_cache(maxsize=4096)
 def to_plain(src: str) -> str:
     """Readable plain text for a body (links as 'text (url)')."""
     return _render(src, html_out=False)

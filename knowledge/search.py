@@ -197,9 +197,11 @@ class SearchIndex:
 
         Entries are matched by id; one whose texts are unchanged keeps its postings, so
         the cost is tokenising the new and changed entries, plus copying arrays (about
-        10 ms for one new tip in a base of 10,000 entries). Searches give the same results
-        as `SearchIndex(snapshot)`. `previous` is not modified and stays usable. Without
-        `previous`, or when most entries changed, this builds afresh.
+        3 ms for one new tip in a base of 10,000 entries, 40 ms in one of 100,000).
+        Searches give the same results as `SearchIndex(snapshot)`. `previous` is not
+        modified and stays usable, so this can run in a worker thread while `previous`
+        serves searches, and the caller swaps the result in. Without `previous`, or when
+        most entries changed, this builds afresh.
         """
         index = cls.__new__(cls)
         index._build(snapshot, previous)
@@ -214,7 +216,7 @@ class SearchIndex:
         self._local = threading.local()
         self._masks: dict[tuple[str | None, bool], tuple[np.ndarray, np.ndarray]] = {}
         self._weights: dict[tuple[str, str | None, bool], np.ndarray] = {}
-        self._expansions: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._expansions: dict[str, tuple[tuple[int, float, float], ...]] = {}
         self._topics: dict[str, np.ndarray] | None = None
         if (
             previous is not None

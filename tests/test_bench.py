@@ -427,3 +427,28 @@ def test_rebuilds_in_any_order_of_changes_match_fresh_builds(shipped, bases, que
                     (h.entry.id, h.score) for h in want
                 ], (step, op, query)
         assert index.topic_entries("overdose", "us") == snapshot.in_topic("overdose", "us")
+
+
+def test_a_rare_known_word_also_stands_for_its_common_neighbour(shipped):
+    # Two entries carry a typo; in a big base, someone typing that typo means "police".
+    typo = []
+    for entry in shipped.entries[:2]:
+        text = entry.texts["en"]
+        body = text.body + " Poilce."
+        typo.append(
+            dataclasses.replace(
+                entry,
+                id=f"typo-{entry.id}"[:48],
+                texts={**entry.texts, "en": dataclasses.replace(text, body=body)},
+            )
+        )
+    snapshot = Snapshot(entries=(*shipped.entries, *typo), regions=shipped.regions)
+    index = SearchIndex(snapshot)
+    expanded = {index.vocabulary[n]: s for n, s in index.expand("poilce")}
+    assert expanded["police"] > 0.6
+    assert expanded["poilce"] < 1.0  # its rarity is capped at the common word's
+    hits = index.search("poilce stopped me", lang="en", limit=3)
+    assert any("police-encounters" in h.entry.topics for h in hits)
+    # A common word is never fuzzy-matched to its rare misspellings.
+    assert {index.vocabulary[n] for n, _ in index.expand("police")} >= {"police"}
+    assert "poilce" not in {index.vocabulary[n] for n, _ in index.expand("police")}
