@@ -106,7 +106,10 @@ class _Seq(list):
 
 
 def _make_loader(problems: list[Problem], path: str) -> type[yaml.SafeLoader]:
-    class Loader(yaml.SafeLoader):
+    # libyaml's parser when present (several times faster), with the same marks.
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[valid-type,misc]
         pass
 
     def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Map:
