@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import signal
 from typing import Any
 
 from telegram import (
@@ -26,6 +28,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import reload
 from bot.config import Config
 from bot.handlers import browse, commands, errors, groups, moderate, safety, search, sharing
 from bot.handlers.common import SERVICES_KEY
@@ -108,13 +111,27 @@ async def _starting(application: Application) -> None:
         await services.attach_store(config.data_dir)
     await register_commands(application)
     services.sweeper = asyncio.create_task(safety.sweeping(application.bot, services))
+    if services.content_dir is None:
+        services.content_dir = config.content_dir
+    services.watcher = asyncio.create_task(reload.watching(application.bot, services))
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGHUP,
+            lambda: asyncio.ensure_future(reload.reload_and_report(application.bot, services)),
+        )
+    with contextlib.suppress(OSError):
+        reload.write_pid(config.data_dir)
 
 
 async def _stopping(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
-    if services.sweeper is not None:
-        services.sweeper.cancel()
-        services.sweeper = None
+    for task in (services.sweeper, services.watcher):
+        if task is not None:
+            task.cancel()
+    services.sweeper = services.watcher = None
+    config: Config = application.bot_data[CONFIG_KEY]
+    with contextlib.suppress(OSError):
+        (config.data_dir / reload.PID_FILE).unlink()
     await services.close()
 
 

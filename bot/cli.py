@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     import_ = sub.add_parser("import", help="load YAML entries from DIR into the review queue")
     import_.add_argument("directory", type=Path)
 
+    sub.add_parser("reload", help="tell the running bot to reload its content (SIGHUP)")
+
     doctor = sub.add_parser("doctor", help="check the set-up and say what to fix")
     doctor.add_argument(
         "--health",
@@ -112,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "cards": _cards,
         "profile": _profile,
         "doctor": _doctor,
+        "reload": _reload,
         "admin": _admin,
         "backup": _backup,
         "export": _export,
@@ -297,6 +300,30 @@ def _import(args: argparse.Namespace, config: Config) -> int:
         return 1 if found else 0
 
     return _with_store(config, work)
+
+
+def _reload(args: argparse.Namespace, config: Config) -> int:
+    """Send SIGHUP to the bot running with this data directory."""
+    import signal
+
+    from bot.reload import PID_FILE
+
+    pid_file = config.data_dir / PID_FILE
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        print(
+            f"lantern reload: no running bot found for {config.data_dir} ({pid_file})",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        "Asked the bot to reload its content. If the new content has problems, it keeps "
+        "serving the old one and tells the admins in their chat; `lantern validate` shows "
+        "them here."
+    )
+    return 0
 
 
 def _doctor(args: argparse.Namespace, config: Config) -> int:

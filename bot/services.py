@@ -44,7 +44,12 @@ class Services:
     identity: Identity | None = None
     store: Store | None = None
     bot_username: str = ""
+    content_dir: Path | None = None
+    # Chats of admins who opened /mod since the start: memory only, to tell them about
+    # content that failed to reload. Never written anywhere.
+    admin_chats: set[int] = field(default_factory=set)
     sweeper: asyncio.Task[None] | None = None
+    watcher: asyncio.Task[None] | None = None
     _built_on: date | None = None
 
     def __post_init__(self) -> None:
@@ -89,6 +94,26 @@ class Services:
         await asyncio.to_thread(self.kb.replace, users)
         self.full = full
         self._built_on = today
+
+    async def reload_content(self) -> list[str]:
+        """Validate the content directory again; serve it only if it is entirely valid.
+
+        Returns the problems (`path:line: message`); with any, the old content stays live.
+        """
+        if self.content_dir is None:
+            return []
+        from bot.content import load_snapshot
+
+        snapshot, problems = await asyncio.to_thread(load_snapshot, self.content_dir, self.today())
+        if snapshot is None:
+            return problems
+        self.base = snapshot
+        await self.refresh()
+        return []
+
+    def remember_admin_chat(self, chat_id: int) -> None:
+        if len(self.admin_chats) < 64:
+            self.admin_chats.add(chat_id)
 
     async def ensure_fresh(self) -> None:
         """Once a day, re-apply freshness (legal entries can expire overnight)."""

@@ -66,6 +66,8 @@ async def mod_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await send(update, screens.home(lang, t(lang, "unknown_command")))
         return
     svc.flows.end(user.id)
+    if moderator.is_admin and update.effective_chat is not None:
+        svc.remember_admin_chat(update.effective_chat.id)
     await send(update, await _menu(svc, moderator, lang))
 
 
