@@ -129,16 +129,25 @@ def shorten(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
 
 
 def describe(body: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """A plain one-line description of a body: its first sentence, shortened."""
+    """A plain one-line description of a body: its first sentence, shortened.
+
+    Sentences that follow are kept while the whole still fits, so a short opener
+    ("Take your time.") is not all a card says.
+    """
     paragraphs = [p for p in to_plain(body).split("\n\n") if p.strip()]
     if not paragraphs:
         return ""
     lines = [line.strip().removeprefix(BULLET).strip() for line in paragraphs[0].splitlines()]
-    text = _URL_IN_TEXT.sub("", "; ".join(line for line in lines if line))
+    if len(lines) > 1:  # a bullet list: each item reads as a sentence
+        lines = [line if line[-1] in ".!?…:" else line + "." for line in lines if line]
+    text = _URL_IN_TEXT.sub("", " ".join(lines))
     text = " ".join(text.split())
-    end = _SENTENCE_END.search(text)
-    if end:
-        text = text[: end.end()]
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if ends:
+        fitting = [end for end in ends if end <= limit]
+        text = text[: fitting[-1] if fitting else ends[0]]
+    if text.endswith(":"):  # an opener to a list that is not shown
+        text = text[:-1].rstrip() + "…"
     return shorten(text, limit)
 
 
@@ -270,6 +279,7 @@ body {
   overflow-wrap: anywhere;
 }
 .link a { color: inherit; text-decoration: none; }
+.nw { white-space: nowrap; }
 .foot { grid-column: 1 / -1; font-size: 6.5pt; line-height: 1.2; }
 @media screen {
   html { background: #e9e9e9; }
@@ -294,6 +304,12 @@ def qr_svg(link: str) -> str:
     return code.svg_inline(scale=1, border=4, omitsize=True, dark="#000", svgclass=None)
 
 
+def _breakable(link: str) -> str:
+    """The link as text that wraps only after '?' or '_', never at a hyphen of an id."""
+    pieces = re.split(r"(?<=[?_])", link)
+    return "<wbr>".join(f'<span class="nw">{html.escape(p)}</span>' for p in pieces if p)
+
+
 def _card_html(card: Card, link: str, lang: str) -> str:
     e = html.escape
     return (
@@ -301,7 +317,7 @@ def _card_html(card: Card, link: str, lang: str) -> str:
         f'<div class="text"><h2>{e(card.title)}</h2><p class="desc">{e(card.description)}</p></div>'
         f'<div class="qr" role="img" aria-label="{e(card_text(lang, "qr.label", link=link))}">'
         f"{qr_svg(link)}</div>"
-        f'<p class="link"><a href="{e(link)}">{e(link)}</a></p>'
+        f'<p class="link"><a href="{e(link)}">{_breakable(link)}</a></p>'
         f'<p class="foot">{e(card_text(lang, "footer"))}</p>'
         "</li>"
     )
@@ -331,14 +347,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--entries", metavar="ID,...", help="entry ids, comma-separated")
     what.add_argument("--topic", metavar="SLUG", help="a topic card plus one card per entry")
-    parser.add_argument("--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES)
+    parser.add_argument(
+        "--lang", default=DEFAULT_LANGUAGE, choices=LANGUAGES, help="language of cards and links"
+    )
     parser.add_argument("--region", default=None, help="region slug, also put in the links")
     parser.add_argument(
         "--bot",
         metavar="USERNAME",
         help=f"the bot's username (default: ${USERNAME_ENV}, else asked with getMe)",
     )
-    parser.add_argument("--out", required=True, type=Path, metavar="FILE.html")
+    parser.add_argument(
+        "--out", required=True, type=Path, metavar="FILE.html", help="where to write the sheet"
+    )
 
 
 def main(args: argparse.Namespace, config: Config) -> int:
