@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.dump import entry_record
 from knowledge.model import Entry, Kind
 from knowledge.normalize import tokens
 from knowledge.taxonomy import LANGUAGES
@@ -43,24 +44,16 @@ def _keywords(entry: Entry, lang: str) -> list[str]:
 
 
 def entry_to_yaml(entry: Entry) -> dict:
-    record: dict = {
-        "id": entry.id,
-        "kind": entry.kind.value,
-        "topics": list(entry.topics),
-        "regions": list(entry.regions),
-        "source": entry.source,
-        "verified": entry.verified,
-        "review_by": entry.review_by,
-    }
+    """The content-format record, with bodies as YAML blocks and enough search words."""
+    record = entry_record(entry)
     for lang in LANGUAGES:
-        if lang not in entry.texts:
+        block = record.get(lang)
+        if block is None:
             continue
-        text = entry.texts[lang]
-        block: dict = {"title": text.title, "body": _Literal(text.body.rstrip() + "\n")}
-        if entry.kind is Kind.RIGHTS:
-            block["jurisdiction"] = text.jurisdiction or ""
+        block["body"] = _Literal(entry.texts[lang].body.rstrip() + "\n")
         block["keywords"] = _keywords(entry, lang)
-        record[lang] = block
+        if entry.kind is Kind.RIGHTS:
+            block.setdefault("jurisdiction", "")
     return record
 
 

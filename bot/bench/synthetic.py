@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from knowledge.model import Entry, Kind, Snapshot, Text
+from knowledge.dump import entry_record
+from knowledge.model import Entry, Snapshot, Text
 from knowledge.taxonomy import EXAMPLE_REGION
 
 DEFAULT_SEED = 5
@@ -225,43 +226,6 @@ def misspell(query: str, seed: int) -> str:
 # ----- YAML, for the process benchmark, which starts the real bot on real files ----------
 
 
-def _entry_yaml(entry: Entry) -> dict:
-    data: dict = {
-        "id": entry.id,
-        "kind": entry.kind.value,
-        "topics": list(entry.topics),
-        "regions": list(entry.regions),
-        "source": entry.source,
-        "verified": entry.verified,
-        "review_by": entry.review_by,
-    }
-    if entry.kind is Kind.REFERRAL and entry.flags is not None:
-        flags = entry.flags
-
-        def tri(value: bool | None) -> bool | str:
-            return "unknown" if value is None else value
-
-        if entry.contact is not None:
-            contact = dataclasses.asdict(entry.contact)
-            data["contact"] = {k: v for k, v in contact.items() if v is not None}
-        data.update(
-            police_involvement=flags.police_involvement.value,
-            id_required=tri(flags.id_required),
-            immigration_status_asked=tri(flags.immigration_status_asked),
-            cost=flags.cost.value,
-            sex_worker_led=tri(flags.sex_worker_led),
-            sex_worker_affirming=tri(flags.sex_worker_affirming),
-            trans_affirming=tri(flags.trans_affirming),
-            languages=list(flags.languages),
-        )
-    for lang, text in entry.texts.items():
-        block: dict = {"title": text.title, "body": text.body, "keywords": list(text.keywords)}
-        if text.jurisdiction is not None:
-            block["jurisdiction"] = text.jurisdiction
-        data[lang] = block
-    return data
-
-
 def write_content(
     directory: Path, shipped_dir: Path, entries: Sequence[Entry], per_file: int = 250
 ) -> Path:
@@ -271,7 +235,7 @@ def write_content(
         (directory / path.name).write_bytes(path.read_bytes())
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     for start in range(0, len(entries), per_file):
-        chunk = [_entry_yaml(e) for e in entries[start : start + per_file]]
+        chunk = [entry_record(e) for e in entries[start : start + per_file]]
         text = yaml.dump(
             {"entries": chunk}, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100
         )

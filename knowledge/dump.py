@@ -1,0 +1,45 @@
+"""Entries back into the content format of knowledge/content/ (the loader's inverse)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from knowledge.model import Entry, Kind
+
+
+def _tristate(value: bool | None) -> bool | str:
+    return "unknown" if value is None else value
+
+
+def entry_record(entry: Entry) -> dict:
+    """The YAML mapping that `knowledge.loader` reads back as the same entry."""
+    record: dict = {
+        "id": entry.id,
+        "kind": entry.kind.value,
+        "topics": list(entry.topics),
+        "regions": list(entry.regions),
+        "source": entry.source,
+        "verified": entry.verified,
+        "review_by": entry.review_by,
+    }
+    if entry.kind is Kind.REFERRAL and entry.flags is not None:
+        flags = entry.flags
+        if entry.contact is not None:
+            contact = dataclasses.asdict(entry.contact)
+            record["contact"] = {k: v for k, v in contact.items() if v is not None}
+        record.update(
+            police_involvement=flags.police_involvement.value,
+            id_required=_tristate(flags.id_required),
+            immigration_status_asked=_tristate(flags.immigration_status_asked),
+            cost=flags.cost.value,
+            sex_worker_led=_tristate(flags.sex_worker_led),
+            sex_worker_affirming=_tristate(flags.sex_worker_affirming),
+            trans_affirming=_tristate(flags.trans_affirming),
+            languages=list(flags.languages),
+        )
+    for lang, text in entry.texts.items():
+        block: dict = {"title": text.title, "body": text.body, "keywords": list(text.keywords)}
+        if text.jurisdiction is not None:
+            block["jurisdiction"] = text.jurisdiction
+        record[lang] = block
+    return record
