@@ -8,67 +8,24 @@ import time
 from typing import Any
 
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from bot.emulator.stub import InstantRequest
 
 BOT_ID = 1000000001
 BOT_USERNAME = "lantern_test_bot"
 TOKEN = f"{BOT_ID}:handler-tests-token-abcdefghijklmnop"
 
 
-class RecordingRequest(BaseRequest):
+class RecordingRequest(InstantRequest):
     """Answers like the Bot API would; `calls` holds (method, parameters) in order."""
 
     def __init__(self) -> None:
+        super().__init__(bot_id=BOT_ID, username=BOT_USERNAME)
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self._ids = itertools.count(100)
 
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
+    def on_call(self, name: str, params: dict[str, Any], request_data: RequestData | None) -> None:
         self.calls.append((name, params))
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
-
-    def _result(self, name: str, params: dict[str, Any]) -> Any:
-        if name == "getMe":
-            return {
-                "id": BOT_ID,
-                "is_bot": True,
-                "first_name": "Lantern",
-                "username": BOT_USERNAME,
-                "can_join_groups": True,
-                "can_read_all_group_messages": False,
-                "supports_inline_queries": False,
-            }
-        if name in ("sendMessage", "editMessageText"):
-            message = {
-                "message_id": params.get("message_id") or next(self._ids),
-                "date": int(time.time()),
-                "chat": {"id": params["chat_id"], "type": "private"},
-                "text": params.get("text", ""),
-            }
-            if "reply_markup" in params:
-                message["reply_markup"] = params["reply_markup"]
-            return message
-        if name == "getUpdates":
-            return []
-        return True
 
     def sent(self) -> list[dict[str, Any]]:
         """Messages sent or edited, in order."""

@@ -23,13 +23,14 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, InlineQueryHandler, TypeHandler
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
 from bot import callbacks, deeplinks
 from bot.bench.queries import Query
 from bot.bench.report import Report, Target, percentile
 from bot.callbacks import Op
 from bot.config import Config, Secret
+from bot.emulator.stub import NO_UPDATES, InstantRequest
 from knowledge.base import KnowledgeBase
 from knowledge.model import Entry, Snapshot, is_visible
 from knowledge.search import SearchIndex
@@ -193,7 +194,7 @@ def _callback_data(
     return callbacks.encode(rng.choice([Op.HELP, Op.PRIVACY, Op.SEARCH_TIPS]))
 
 
-class StubRequest(BaseRequest):
+class StubRequest(InstantRequest):
     """PTB's HTTP layer, minus the network: every call answered at once, plausibly.
 
     getUpdates serves the prepared batches, then waits briefly and returns nothing, as a
@@ -201,63 +202,23 @@ class StubRequest(BaseRequest):
     """
 
     def __init__(self, batches: Sequence[bytes] = ()) -> None:
+        super().__init__(bot_id=BOT_ID, username="lantern_bench_bot")
         self._batches = deque(batches)
         self.calls: Counter[str] = Counter()
         self.first_batch_at: float | None = None
-        self._ids = itertools.count(100)
 
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 1.0
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
+    def on_call(self, name: str, params: dict[str, Any], request_data: RequestData | None) -> None:
         self.calls[name] += 1
-        if name == "getUpdates":
-            if self._batches:
-                if self.first_batch_at is None:
-                    self.first_batch_at = time.perf_counter()
-                return 200, self._batches.popleft()
-            await asyncio.sleep(0.02)
-            return 200, b'{"ok":true,"result":[]}'
-        params: dict[str, Any] = {}
-        if request_data is not None:
+        if request_data is not None and name != "getUpdates":
             _ = request_data.json_payload  # what the HTTP client would send
-            params = request_data.parameters
-        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
-    def _result(self, name: str, params: dict[str, Any]) -> Any:
-        if name == "getMe":
-            return {
-                "id": BOT_ID,
-                "is_bot": True,
-                "first_name": "Lantern",
-                "username": "lantern_bench_bot",
-                "can_join_groups": True,
-                "can_read_all_group_messages": False,
-                "supports_inline_queries": True,
-            }
-        if name.startswith(("send", "edit")) and "chat_id" in params:
-            return {
-                "message_id": params.get("message_id") or next(self._ids),
-                "date": int(time.time()),
-                "chat": {"id": params["chat_id"], "type": "private"},
-                "text": str(params.get("text", "")),
-            }
-        return True
+    async def updates(self) -> bytes:
+        if self._batches:
+            if self.first_batch_at is None:
+                self.first_batch_at = time.perf_counter()
+            return self._batches.popleft()
+        await asyncio.sleep(0.02)
+        return NO_UPDATES
 
 
 @dataclass
