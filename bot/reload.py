@@ -45,8 +45,7 @@ async def reload_and_report(bot: Bot, svc: Services) -> list[str]:
     lines = "\n".join(esc(p[:160]) for p in problems[:SHOWN_PROBLEMS])
     more = f"\n… +{len(problems) - SHOWN_PROBLEMS}" if len(problems) > SHOWN_PROBLEMS else ""
     for chat_id in sorted(svc.admin_chats):
-        pref = svc.prefs.peek(chat_id)
-        lang = pref.lang if pref and pref.lang else "en"
+        lang = svc.language(chat_id, touch=False)
         text = f"{t(lang, 'reload.failed')}\n<pre>{lines}{more}</pre>"
         with contextlib.suppress(TelegramError):
             await bot.send_message(chat_id, text)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.flood import FloodGuard
 from bot.flows import Flows
+from bot.i18n import pick_language
 from bot.outgoing import Outgoing
 from bot.prefs import Preferences
 from bot.trail import MessageTrail, Vanisher
@@ -110,6 +111,15 @@ class Services:
         self.base = snapshot
         await self.refresh()
         return []
+
+    def language(
+        self, user_id: int, language_code: str | None = None, *, touch: bool = True
+    ) -> str:
+        """The person's chosen language, else their Telegram one, else the default."""
+        pref = self.prefs.get(user_id) if touch else self.prefs.peek(user_id)
+        if pref is not None and pref.lang:
+            return pref.lang
+        return pick_language(language_code)
 
     def remember_admin_chat(self, chat_id: int) -> None:
         if len(self.admin_chats) < 64:

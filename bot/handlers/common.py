@@ -29,10 +29,7 @@ def user_lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     user = update.effective_user
     if user is None:
         return pick_language(None)
-    pref = services(context).prefs.get(user.id)
-    if pref is not None and pref.lang:
-        return pref.lang
-    return pick_language(user.language_code)
+    return services(context).language(user.id, user.language_code)
 
 
 def user_region(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:

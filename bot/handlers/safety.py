@@ -14,7 +14,7 @@ from telegram.ext import ContextTypes
 from bot import keyboards, render
 from bot.callbacks import Action, Op, decode
 from bot.handlers.common import guarded, send, services, user_lang, user_region
-from bot.i18n import pick_language, t
+from bot.i18n import t
 from bot.screens import Screen
 from bot.services import Services
 from knowledge.model import Entry, Kind, Police
@@ -205,9 +205,7 @@ async def admit(svc: Services, bot: Bot, update: object) -> bool:
     if verdict == "ok":
         return True
     if verdict == "warn":
-        lang = (svc.prefs.peek(user.id) or None) and svc.prefs.peek(user.id).lang
+        lang = svc.language(user.id, user.language_code, touch=False)
         with contextlib.suppress(TelegramError):
-            await bot.send_message(
-                chat.id, t(lang or pick_language(user.language_code), "flood.notice")
-            )
+            await bot.send_message(chat.id, t(lang, "flood.notice"))
     return False

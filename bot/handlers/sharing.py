@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes
 from bot import deeplinks, render, screens
 from bot.callbacks import Action
 from bot.handlers.common import guarded, services, user_lang, user_region
-from bot.i18n import pick_language, t
+from bot.i18n import t
 from knowledge import markup
 from knowledge.taxonomy import ALL_TOPICS
 
@@ -95,9 +95,7 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if query is None:
         return
     svc = services(context)
-    user = query.from_user
-    pref = svc.prefs.peek(user.id)
-    lang = pref.lang if pref and pref.lang else pick_language(user.language_code)
+    lang = svc.language(query.from_user.id, query.from_user.language_code, touch=False)
     username = context.bot.username or ""
     hits = svc.kb.search(query.query, lang=lang, limit=INLINE_RESULTS) if query.query else []
     results = []
