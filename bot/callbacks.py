@@ -137,3 +137,10 @@ def topic_number(topic: str) -> int:
 
 def topic_at(number: str | int) -> str:
     return ALL_TOPICS[int(number)]
+
+
+def topic_or_none(value: str) -> str | None:
+    """The topic a button's number stands for, or None if it stands for none."""
+    if value.isdigit() and int(value) < len(ALL_TOPICS):
+        return ALL_TOPICS[int(value)]
+    return None

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, screens
-from bot.callbacks import Action, Op, topic_at, topic_number
+from bot.callbacks import Action, Op, topic_number, topic_or_none
 from bot.flows import Flow
 from bot.handlers.common import send, services, user_lang
 from bot.i18n import t
@@ -52,11 +52,8 @@ async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, action: 
         await send(
             update, Screen(t(lang, "share.pick_topic"), keyboards.buttons([*rows, cancel_row]))
         )
-    elif name == "st" and values and values[0].isdigit() and int(values[0]) < 64:
-        try:
-            topic = topic_at(values[0])
-        except IndexError:
-            topic = None
+    elif name == "st" and values:
+        topic = topic_or_none(values[0])
         if topic is None:
             await send(update, screens.home(lang, t(lang, "expired")))
             return
@@ -70,11 +67,8 @@ async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, action: 
         await send(
             update, Screen(t(lang, "share.pick_region"), keyboards.buttons([*rows, cancel_row]))
         )
-    elif name == "sr" and len(values) == 2 and values[0].isdigit():
-        try:
-            topic = topic_at(values[0])
-        except IndexError:
-            topic = None
+    elif name == "sr" and len(values) == 2:
+        topic = topic_or_none(values[0])
         if topic is None or values[1] not in svc.region_slugs():
             await send(update, screens.home(lang, t(lang, "expired")))
             return
