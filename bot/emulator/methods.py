@@ -343,34 +343,27 @@ class BotMethods(EmulatorState):
         return message.to_api(self.bot_user())
 
     async def _edit_message_text(self, params: dict[str, Any]) -> Any:
-        message = self._editable(params)
-        text = str(params["text"])
-        parsed = self._parse(text, params, "entities")
-        if message is None:
-            return True
-        if message.kind != "text":
-            raise APIError(400, "Bad Request: there is no text in the message to edit")
-        return self._apply_edit(
-            message,
-            text=parsed.text,
-            html=text,
-            parse_mode=params.get("parse_mode"),
-            entities=parsed.entities,
-            reply_markup=params.get("reply_markup"),
-        )
+        return self._edit_words(params, "text", "entities", text_message=True)
 
     async def _edit_message_caption(self, params: dict[str, Any]) -> Any:
+        return self._edit_words(params, "caption", "caption_entities", text_message=False)
+
+    def _edit_words(
+        self, params: dict[str, Any], field: str, entities: str, *, text_message: bool
+    ) -> Any:
+        """editMessageText and editMessageCaption: the same edit, on text or on media."""
         message = self._editable(params)
-        caption = str(params.get("caption") or "")
-        parsed = self._parse(caption, params, "caption_entities")
+        words = str(params.get(field) or "")
+        parsed = self._parse(words, params, entities)
         if message is None:
             return True
-        if message.kind == "text":
-            raise APIError(400, "Bad Request: there is no caption in the message to edit")
+        if (message.kind == "text") != text_message:
+            missing = "text" if text_message else "caption"
+            raise APIError(400, f"Bad Request: there is no {missing} in the message to edit")
         return self._apply_edit(
             message,
             text=parsed.text,
-            html=caption,
+            html=words,
             parse_mode=params.get("parse_mode"),
             entities=parsed.entities,
             reply_markup=params.get("reply_markup"),
