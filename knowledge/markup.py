@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\((https://[^\s()<>\"']+)\)")
 _LINK_ATTEMPT = re.compile(r"\[[^\[\]\n]*\]\(")
+_SPECIAL = re.compile(r"\*\*|[_\[]")
 BULLET = "•"
 
 
@@ -61,47 +62,59 @@ def _is_word(ch: str) -> bool:
 
 
 def _inline(text: str, line: int, *, html_out: bool, allow_links: bool = True) -> str:
-    """Render one line's inline markup; raise MarkupError on anything unbalanced."""
+    """Render one line's inline markup; raise MarkupError on anything unbalanced.
+
+    Jumps from one markup character to the next and escapes the plain text between them
+    in one call: content checks run over every body at start, so this is on the hot path.
+    """
     out: list[str] = []
     stack: list[str] = []
-    i = 0
     n = len(text)
-    while i < n:
-        if text.startswith("**", i):
+    plain_from = 0  # start of the plain text not yet copied to `out`
+    i = 0
+    while (found := _SPECIAL.search(text, i)) is not None:
+        at = found.start()
+        token = found.group()
+        if token == "**":
+            _plain(text[plain_from:at], out, html_out)
             _toggle(stack, "b", out, line, html_out)
-            i += 2
+            i = plain_from = at + 2
             continue
-        ch = text[i]
-        if ch == "_":
-            prev = text[i - 1] if i else " "
-            nxt = text[i + 1] if i + 1 < n else " "
-            if "i" in stack and not prev.isspace() and not _is_word(nxt):
+        if token == "_":
+            prev = text[at - 1] if at else " "
+            nxt = text[at + 1] if at + 1 < n else " "
+            closes = "i" in stack and not prev.isspace() and not _is_word(nxt)
+            opens = "i" not in stack and not _is_word(prev) and not nxt.isspace() and nxt != "_"
+            if closes or opens:
+                _plain(text[plain_from:at], out, html_out)
                 _toggle(stack, "i", out, line, html_out)
-                i += 1
+                i = plain_from = at + 1
                 continue
-            if "i" not in stack and not _is_word(prev) and not nxt.isspace() and nxt != "_":
-                _toggle(stack, "i", out, line, html_out)
-                i += 1
-                continue
-        if ch == "[" and allow_links:
-            match = _LINK.match(text, i)
+        elif allow_links:  # "["
+            match = _LINK.match(text, at)
             if match:
+                _plain(text[plain_from:at], out, html_out)
                 label = _inline(match.group(1), line, html_out=html_out, allow_links=False)
                 url = match.group(2)
                 if html_out:
                     out.append(f'<a href="{html.escape(url, quote=True)}">{label}</a>')
                 else:
                     out.append(f"{label} ({url})")
-                i = match.end()
+                i = plain_from = match.end()
                 continue
-            if _LINK_ATTEMPT.match(text, i):
+            if _LINK_ATTEMPT.match(text, at):
                 raise MarkupError(line, "a link must look like [text](https://...)")
-        out.append(html.escape(ch, quote=False) if html_out else ch)
-        i += 1
+        i = at + 1
+    _plain(text[plain_from:], out, html_out)
     if stack:
         what = "**" if stack[-1] == "b" else "_"
         raise MarkupError(line, f"'{what}' is opened but never closed on this line")
     return "".join(out)
+
+
+def _plain(text: str, out: list[str], html_out: bool) -> None:
+    if text:
+        out.append(html.escape(text, quote=False) if html_out else text)
 
 
 def _toggle(stack: list[str], tag: str, out: list[str], line: int, html_out: bool) -> None:

@@ -1,3 +1,9 @@
+import html
+import re
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from knowledge import markup
 
 
@@ -43,3 +49,49 @@ def test_overlapping_bold_and_italics_is_an_error():
 def test_html_tags_in_source_are_reported():
     problems = markup.check("hello\n<b>bold</b>")
     assert problems and problems[0].line == 1
+
+
+def test_link_labels_take_inline_markup_but_not_nested_links():
+    assert markup.to_html("[**big** _news_](https://example.org)") == (
+        '<a href="https://example.org"><b>big</b> <i>news</i></a>'
+    )
+    assert markup.to_plain("a ***b** c") == "a *b c"
+
+
+_PIECES = st.sampled_from(
+    [*"ab _*[]()<>&\"'-é1", "**", "[x](https://e.org/q?a=1&b=2)", "](", "_a_", "\n", "\n\n- "]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_any_source_renders_to_balanced_safe_html_or_a_located_error(source):
+    problems = markup.check(source)
+    try:
+        rendered = markup.to_html.__wrapped__(source)
+    except markup.MarkupError as exc:
+        assert any(p.line == exc.line for p in problems)
+        return
+    tags = re.findall(r"</?([a-z]+)[^>]*>", rendered)
+    assert set(tags) <= {"b", "i", "a"}
+    assert tags.count("b") % 2 == 0 and tags.count("i") % 2 == 0
+    # Outside the tags Lantern made, every '<' and '&' of the source arrives escaped.
+    text = re.sub(r"</?(?:b|i)>|<a href=\"[^\"]*\">|</a>", "", rendered)
+    assert "<" not in text and ">" not in text
+    assert not re.search(r"&(?!amp;|lt;|gt;)", text)
+    plain = markup.to_plain.__wrapped__(source)
+    assert html.unescape(text).replace(" ", "") == re.sub(
+        r" \((https://[^)]*)\)", "", plain
+    ).replace(" ", "")
+
+
+_NO_MARKUP = st.characters(
+    blacklist_categories=("Cc", "Cs", "Zl", "Zp"), blacklist_characters="*_[\x85"
+)
+
+
+@given(st.text(alphabet=_NO_MARKUP, max_size=200))
+def test_text_without_markup_characters_is_only_escaped(source):
+    line = source.strip()
+    assume(line and not line.startswith("- "))
+    assert markup.to_html.__wrapped__(line) == html.escape(line, quote=False)
