@@ -28,7 +28,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import reload
+from bot import heap, reload
 from bot.config import Config
 from bot.handlers import browse, commands, errors, groups, moderate, safety, search, sharing
 from bot.handlers.common import SERVICES_KEY
@@ -109,6 +109,8 @@ async def _starting(application: Application) -> None:
     config: Config = application.bot_data[CONFIG_KEY]
     if services.store is None:
         await services.attach_store(config.data_dir)
+    # Loading content peaks well above what serving it needs; give the difference back.
+    heap.release()
     await register_commands(application)
     services.sweeper = asyncio.create_task(safety.sweeping(application.bot, services))
     if services.content_dir is None:

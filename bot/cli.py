@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot import logs
 from bot.config import Config, ConfigError, Secret
-from bot.content import load_knowledge, load_snapshot
+from bot.content import COMPILED_DIR, load_knowledge, load_snapshot
 from knowledge.base import KnowledgeBase, stats
 from knowledge.loader import content_files
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
@@ -123,9 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     return handler(args, config)
 
 
-def _knowledge_or_report(config: Config, out: TextIO = sys.stderr) -> KnowledgeBase | None:
+def _knowledge_or_report(
+    config: Config, out: TextIO = sys.stderr, *, use_compiled: bool = False
+) -> KnowledgeBase | None:
     kb, problems = load_knowledge(
-        config.content_dir, date.today(), show_examples=config.show_examples
+        config.content_dir,
+        date.today(),
+        show_examples=config.show_examples,
+        compiled_in=config.data_dir / COMPILED_DIR if use_compiled else None,
     )
     for problem in problems:
         print(problem, file=out)
@@ -461,14 +466,14 @@ def _console(args: argparse.Namespace, config: Config) -> int:
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     logs.configure(config.log_level, config.token.reveal())
-    kb = _knowledge_or_report(config)
-    if kb is None:
-        print("lantern: refusing to start on invalid content.", file=sys.stderr)
-        return 1
     try:
         asyncio.run(_check_store(config.data_dir))
     except StoreError as exc:
         print(f"lantern: {exc}", file=sys.stderr)
+        return 1
+    kb = _knowledge_or_report(config, use_compiled=True)
+    if kb is None:
+        print("lantern: refusing to start on invalid content.", file=sys.stderr)
         return 1
     if not config.token:
         print(

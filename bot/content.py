@@ -1,31 +1,108 @@
-"""Loading content for the bot: the knowledge checks plus 'does every card fit Telegram'."""
+"""Loading content for the bot: the knowledge checks plus 'does every card fit Telegram'.
+
+`lantern run` also keeps the result compiled in the data directory (knowledge.compiled),
+so the next start with the same content and the same code reads it back instead of
+parsing and checking every YAML file again.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from bot.render import card_problems
+from bot import i18n, render
+from knowledge import compiled, dump, loader, markup, model, normalize, search, taxonomy
 from knowledge.base import KnowledgeBase
-from knowledge.loader import load_directory
+from knowledge.loader import DEFAULT_CONTENT_DIR, REGIONS_FILE, content_files, load_directory
 from knowledge.model import Snapshot
+
+log = logging.getLogger(__name__)
+
+COMPILED_DIR = "compiled"
+# The code that decides whether content is valid, how cards render and how the index is
+# built: a change to any of it must not be answered from an older compiled file.
+_JUDGES = (loader, markup, model, taxonomy, normalize, search, compiled, dump, render, i18n)
 
 
 def load_snapshot(directory: Path | str | None, today: date) -> tuple[Snapshot | None, list[str]]:
-    """A snapshot safe to serve, or None and every problem as `path:line: message`."""
+    """A snapshot safe to serve, or None and every problem as `path:line: message`.
+
+    `today` is not needed by the checks (cards are measured in their longest form); it is
+    kept so callers read as what they are: checks run on a given day.
+    """
+    del today
     snapshot, problems = load_directory(directory)
     if snapshot is None:
         return None, [str(p) for p in problems]
-    too_long = card_problems(snapshot.entries, today)
+    too_long = render.card_problems(snapshot.entries)
     if too_long:
         return None, too_long
     return snapshot, []
 
 
 def load_knowledge(
-    directory: Path | str | None, today: date, *, show_examples: bool = False
+    directory: Path | str | None,
+    today: date,
+    *,
+    show_examples: bool = False,
+    compiled_in: Path | None = None,
 ) -> tuple[KnowledgeBase | None, list[str]]:
-    snapshot, problems = load_snapshot(directory, today)
+    """The knowledge base to serve, or None and every problem.
+
+    With `compiled_in` (a directory), content compiled there by an earlier start is used
+    when the content and the code are unchanged, and a fresh compile is saved there.
+    """
+    root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
+    key = _key_or_none(root) if compiled_in is not None else None
+    if compiled_in is not None and key is not None:
+        try:
+            found = compiled.load(compiled_in, key)
+        except compiled.CompiledError as exc:
+            log.warning("Ignoring compiled content (%s); reading the YAML files again.", exc)
+            found = None
+        if found is not None:
+            snapshot, index = found
+            return KnowledgeBase(snapshot, show_examples=show_examples, index=index), []
+    snapshot, problems = load_snapshot(root, today)
     if snapshot is None:
         return None, problems
-    return KnowledgeBase(snapshot, show_examples=show_examples), []
+    kb = KnowledgeBase(snapshot, show_examples=show_examples)
+    # Saved only if the files did not change while they were being read.
+    if compiled_in is not None and key is not None and key == _key_or_none(root):
+        try:
+            compiled.save(compiled_in, key, snapshot, kb.index)
+        except OSError as exc:
+            log.warning(
+                "Could not save compiled content in the data directory (%s); "
+                "the next start will read the YAML files again.",
+                exc.strerror or type(exc).__name__,
+            )
+    return kb, []
+
+
+def content_key(root: Path) -> str:
+    """What the compiled content depends on: every content file, the code, the locales."""
+    return compiled.key_of(_key_parts(root))
+
+
+def _key_or_none(root: Path) -> str | None:
+    try:
+        return content_key(root)
+    except OSError:
+        return None  # the loader reports unreadable files in its own words
+
+
+def _key_parts(root: Path) -> Iterator[tuple[str, bytes]]:
+    # Problems name files relative to the working directory, so that is part of the key.
+    yield "cwd", os.getcwd().encode("utf-8")
+    yield "root", str(root.resolve()).encode("utf-8")
+    for path in [root / REGIONS_FILE, *content_files(root)]:
+        yield f"content:{path.name}", path.read_bytes() if path.exists() else b"<missing>"
+    for module in _JUDGES:
+        source = Path(str(module.__file__))
+        yield f"code:{module.__name__}", source.read_bytes()
+    for path in sorted(i18n.LOCALES_DIR.glob("*.yaml")):
+        yield f"locale:{path.name}", path.read_bytes()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from bot.i18n import catalogue, t
 from knowledge import markup
@@ -81,12 +81,17 @@ def entry_card(entry: Entry, lang: str, today: date) -> str:
     return "\n\n".join(parts)
 
 
-def card_problems(entries: list[Entry] | tuple[Entry, ...], today: date) -> list[str]:
-    """`origin: message` for every card that would not fit one Telegram message."""
+def card_problems(entries: list[Entry] | tuple[Entry, ...]) -> list[str]:
+    """`origin: message` for every card that would not fit one Telegram message.
+
+    Each card is measured as it will look once past its review date, with the "may be
+    out of date" line, its longest form: a card must not break on the day it goes stale.
+    """
     problems = []
     for entry in entries:
+        stale = entry.review_by + timedelta(days=1)
         for lang in entry.texts:
-            length = visible_length(entry_card(entry, lang, today))
+            length = visible_length(entry_card(entry, lang, stale))
             if length > MAX_MESSAGE:
                 problems.append(
                     f"{entry.origin}: rendered {lang} card of '{entry.id}' is {length} "

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from bot import heap
 from bot.flood import FloodGuard
 from bot.flows import Flows
 from bot.i18n import pick_language
@@ -110,6 +111,7 @@ class Services:
             return problems
         self.base = snapshot
         await self.refresh()
+        heap.release()
         return []
 
     def language(

@@ -25,13 +25,26 @@ _KIND_ORDER = {"tip": 0, "rights": 1, "referral": 2}
 class KnowledgeBase:
     """What handlers read. Readers take one consistent (snapshot, index) pair per call."""
 
-    def __init__(self, snapshot: Snapshot, *, show_examples: bool = False) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        *,
+        show_examples: bool = False,
+        index: SearchIndex | None = None,
+    ) -> None:
+        """`index`: one already built for `snapshot` (read back from compiled content)."""
         self.show_examples = show_examples
-        self._state = _State(snapshot, SearchIndex(snapshot))
+        if index is not None and index.snapshot is not snapshot:
+            raise ValueError("the index was built for another snapshot")
+        self._state = _State(snapshot, index if index is not None else SearchIndex(snapshot))
 
     @property
     def snapshot(self) -> Snapshot:
         return self._state.snapshot
+
+    @property
+    def index(self) -> SearchIndex:
+        return self._state.index
 
     def replace(self, snapshot: Snapshot) -> None:
         """Build the new index first, then swap in one assignment: no half-updated reads.

@@ -207,6 +207,111 @@ class SearchIndex:
         index._build(snapshot, previous)
         return index
 
+    # ----- saving and restoring ----------------------------------------------------------
+
+    def export(self) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+        """What building computed: (arrays, vocabulary words by number, phrases by doc).
+
+        `SearchIndex.restore` turns these back into the same index without tokenising
+        anything (see knowledge.compiled, which saves them between starts).
+        """
+        vocab = self._vocab
+        vocab.commit()
+        arrays = {
+            "stop": vocab.stop,
+            "roots": vocab.roots,
+            "signatures": vocab.signatures,
+            "slot_position": self._slot_position,
+            "positions": self._positions,
+            "df": self._df,
+            "max_code": self._max_code,
+            "weak_docs": self._weak.docs,
+            "weak_codes": self._weak.codes,
+            "weak_offsets": self._weak.offsets,
+            "strong_docs": self._strong.docs,
+            "strong_offsets": self._strong.offsets,
+        }
+        return arrays, list(vocab.words), list(self._phrases)
+
+    @classmethod
+    def restore(
+        cls,
+        snapshot: Snapshot,
+        arrays: dict[str, np.ndarray],
+        words: Sequence[str],
+        phrases: Sequence[str],
+    ) -> SearchIndex:
+        """The index `export` described, for `snapshot` (the one it was built on).
+
+        Raises ValueError when the pieces do not fit together or the snapshot, so a
+        damaged or foreign file is refused rather than served.
+        """
+        index = cls.__new__(cls)
+        index.snapshot = snapshot
+        index.entries = snapshot.entries
+        index.languages = LANGUAGES
+        index._local = threading.local()
+        index._masks = {}
+        index._weights = {}
+        index._expansions = {}
+        index._topics = None
+        try:
+            n_terms = len(words)
+            positions = arrays["positions"].astype(np.int64, copy=False)
+            slot_position = arrays["slot_position"].astype(np.int64, copy=False)
+            shapes_fit = (
+                len(positions) == len(snapshot.entries)
+                and len(phrases) == len(slot_position) * len(LANGUAGES)
+                and all(len(arrays[k]) == n_terms for k in ("stop", "roots", "signatures"))
+                and len(arrays["df"]) == n_terms == len(arrays["max_code"])
+                and len(arrays["weak_offsets"]) == n_terms + 1 == len(arrays["strong_offsets"])
+                and len(arrays["weak_docs"]) == len(arrays["weak_codes"])
+                and int(arrays["weak_offsets"][-1]) == len(arrays["weak_docs"])
+                and int(arrays["strong_offsets"][-1]) == len(arrays["strong_docs"])
+                and _within(positions, len(slot_position))
+                and bool(np.all(slot_position[positions] == np.arange(len(positions))))
+                and _within(arrays["roots"], n_terms)
+                and _within(arrays["weak_docs"], len(phrases))
+                and _within(arrays["strong_docs"], len(phrases))
+                and bool(np.all(np.diff(arrays["weak_offsets"]) >= 0))
+                and bool(np.all(np.diff(arrays["strong_offsets"]) >= 0))
+            )
+        except (KeyError, IndexError, TypeError) as exc:
+            raise ValueError(f"index pieces are incomplete: {exc}") from exc
+        if not shapes_fit:
+            raise ValueError("index pieces do not fit together or this snapshot")
+        vocab = _Vocabulary()
+        vocab.words = tuple(words)
+        vocab.ids = {word: number for number, word in enumerate(vocab.words)}
+        if len(vocab.ids) != n_terms:
+            raise ValueError("a word is listed twice in the index vocabulary")
+        vocab.stop = arrays["stop"].astype(bool, copy=False)
+        vocab.roots = arrays["roots"].astype(np.int64, copy=False)
+        vocab.signatures = arrays["signatures"].astype(np.uint64, copy=False)
+        index._vocab = vocab
+        index._slot_position = slot_position
+        index._positions = positions
+        index._slot_of = dict(
+            zip((e.id for e in snapshot.entries), positions.tolist(), strict=True)
+        )
+        index._phrases = tuple(phrases)
+        index._df = arrays["df"].astype(np.int64, copy=False)
+        index._max_code = arrays["max_code"].astype(np.uint8, copy=False)
+        index._weak = _Postings(
+            arrays["weak_docs"].astype(np.int32, copy=False),
+            arrays["weak_codes"].astype(np.uint8, copy=False),
+            arrays["weak_offsets"].astype(np.int64, copy=False),
+        )
+        index._strong = _Postings(
+            arrays["strong_docs"].astype(np.int32, copy=False),
+            None,
+            arrays["strong_offsets"].astype(np.int64, copy=False),
+        )
+        live = np.flatnonzero(index._df > 0)
+        index.vocabulary = tuple(sorted(vocab.words[t] for t in live.tolist()))
+        index._finish(None, None)
+        return index
+
     # ----- building ----------------------------------------------------------------------
 
     def _build(self, snapshot: Snapshot, previous: SearchIndex | None) -> None:
@@ -947,6 +1052,11 @@ class _Postings:
     def nbytes(self) -> int:
         codes = self.codes.nbytes if self.codes is not None else 0
         return self.docs.nbytes + codes + self.offsets.nbytes
+
+
+def _within(values: np.ndarray, size: int) -> bool:
+    """Whether every value can index an array of `size` items."""
+    return len(values) == 0 or (int(values.min()) >= 0 and int(values.max()) < size)
 
 
 def _merge_batches(

@@ -226,8 +226,12 @@ def test_process_bench_starts_the_real_bot(shipped, tmp_path):
         report, extra, size=len(shipped.entries) + 20, runs=1, shipped_runs=1
     )
     assert_sane(report)
-    start = report.get("process.first_poll_s", len(shipped.entries) + 20).figure.median
-    assert 0 < start < 60
+    size = len(shipped.entries) + 20
+    first = report.get("process.first_poll_s", size).figure
+    restart = report.get("process.restart_s", size).figure
+    assert 0 < first.median < 60 and 0 < restart.median < 60
+    assert first.runs == 1 and restart.runs == 1
+    assert report.get("process.restart_s", size).target is not None
     assert 20 < report.get("process.rss_mb", len(shipped.entries)).figure.median < 1000
 
 

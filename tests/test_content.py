@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import timedelta
 
 import pytest
 
 from bot.content import load_snapshot
-from bot.render import MAX_MESSAGE, entry_card, visible_length
+from bot.render import MAX_MESSAGE, card_problems, entry_card, visible_length
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from knowledge.model import Kind, is_visible
 from knowledge.taxonomy import ALL_TOPICS, EXAMPLE_REGION, LANGUAGES
@@ -93,3 +95,26 @@ def test_language_is_not_stigmatising(shipped):
             # Quoting a word to criticise it ('raids presented as "rescue"') is not using it.
             body = re.sub(r'["“«][^"”»]{0,40}["”»]', "", body)
             assert not banned.search(body), (entry.id, banned.search(body).group(0))
+
+
+def test_a_card_must_fit_on_the_day_it_goes_stale(shipped):
+    referral = next(e for e in shipped.entries if e.contact is not None)
+
+    def lengths(entry):
+        fresh = visible_length(entry_card(entry, "en", entry.verified))
+        old = visible_length(entry_card(entry, "en", entry.review_by + timedelta(days=1)))
+        return fresh, old
+
+    fresh, old = lengths(referral)
+    assert old > fresh  # the "may be out of date" line
+    padded = dataclasses.replace(
+        referral,
+        contact=dataclasses.replace(
+            referral.contact, address=(referral.contact.address or "") + "x" * (MAX_MESSAGE - fresh)
+        ),
+    )
+    fresh, old = lengths(padded)
+    assert fresh == MAX_MESSAGE < old  # fits today, would not once past review
+    problems = card_problems([padded])
+    assert problems and problems[0].startswith(f"{referral.origin}: rendered en card of")
+    assert f"is {old} characters; Telegram allows {MAX_MESSAGE}" in problems[0]

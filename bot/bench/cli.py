@@ -58,8 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--process-runs",
         type=int,
-        default=1,
-        help="starts at --process-size (each parses all the YAML; default 1)",
+        default=3,
+        help="restarts at --process-size after the first start (default 3)",
     )
     parser.add_argument("--queries", type=Path, default=None, help="search-quality directory")
     parser.add_argument(

@@ -1,0 +1,220 @@
+"""Compiled content: a restart serves exactly what a fresh parse would, and never serves
+content that changed, broke, or was damaged on disk."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+
+from bot import content as bot_content
+from bot.content import COMPILED_DIR, content_key, load_knowledge
+from knowledge import compiled
+from knowledge.loader import DEFAULT_CONTENT_DIR, load_or_raise
+from knowledge.model import Snapshot
+from knowledge.search import SearchIndex
+from tests.conftest import TODAY
+
+QUERIES = [
+    ("en", "condom broke"),
+    ("en", "police took my phone"),
+    ("es", "sobredosis"),
+    ("en", "overdse"),
+    ("es", "abogado gratis"),
+    ("en", "bad date list"),
+]
+
+
+def hits(kb, region=None):
+    return [
+        [(h.entry.id, round(h.score, 6)) for h in kb.search(q, lang=lang, region=region)]
+        for lang, q in QUERIES
+    ]
+
+
+@pytest.fixture
+def content(tmp_path):
+    directory = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, directory)
+    return directory
+
+
+def files_in(directory):
+    return sorted(p.name for p in directory.glob("*")) if directory.exists() else []
+
+
+def test_a_restart_reads_the_compiled_content_and_serves_the_same(content, tmp_path, monkeypatch):
+    store = tmp_path / "data" / COMPILED_DIR
+    first, problems = load_knowledge(content, TODAY, compiled_in=store)
+    assert problems == [] and first is not None
+    assert files_in(store) == [f"content-{content_key(content)}.npz"]
+    assert oct(store.stat().st_mode & 0o777) == "0o700"
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the YAML was parsed again")
+
+    monkeypatch.setattr(bot_content, "load_snapshot", no_parsing)
+    again, problems = load_knowledge(content, TODAY, compiled_in=store)
+    assert problems == [] and again is not None
+    assert again.snapshot.entries == first.snapshot.entries
+    assert again.snapshot.regions == first.snapshot.regions
+    assert [e.origin for e in again.snapshot.entries] == [e.origin for e in first.snapshot.entries]
+    for region in (None, "us", "es", "uk"):
+        assert hits(again, region) == hits(first, region)
+    for topic in ("overdose", "police", "legal-aid"):
+        assert again.topic(topic, "es") == first.topic(topic, "es")
+
+
+def test_changed_content_is_parsed_again_and_replaces_the_old_file(content, tmp_path):
+    store = tmp_path / "compiled"
+    load_knowledge(content, TODAY, compiled_in=store)
+    old = files_in(store)
+    safety = content / "safety.yaml"
+    text = safety.read_text(encoding="utf-8")
+    first = next(e for e in load_or_raise(content).entries if "safety.yaml" in e.origin)
+    title = first.texts["en"].title
+    safety.write_text(text.replace(title, "Quokka lantern drill", 1), encoding="utf-8")
+    kb, problems = load_knowledge(content, TODAY, compiled_in=store)
+    assert problems == []
+    assert kb.search("quokka drill", lang="en")[0].entry.texts["en"].title == "Quokka lantern drill"
+    assert files_in(store) != old and len(files_in(store)) == 1
+
+
+def test_broken_content_is_refused_even_with_an_older_compiled_file(content, tmp_path):
+    store = tmp_path / "compiled"
+    load_knowledge(content, TODAY, compiled_in=store)
+    rights = content / "rights.yaml"
+    rights.write_text(rights.read_text(encoding="utf-8") + "  - id: Not A Slug\n", "utf-8")
+    kb, problems = load_knowledge(content, TODAY, compiled_in=store)
+    assert kb is None
+    assert any("rights.yaml" in p and "'id' must be a slug" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncate", "garbage", "empty", "wrong_key", "short_array", "out_of_range", "no_meta"],
+)
+def test_a_damaged_compiled_file_is_ignored_and_rewritten(content, tmp_path, caplog, damage):
+    store = tmp_path / "compiled"
+    fresh, _ = load_knowledge(content, TODAY, compiled_in=store)
+    path = compiled.path_for(store, content_key(content))
+    _damage(path, damage)
+    with caplog.at_level(logging.WARNING, logger="bot.content"):
+        kb, problems = load_knowledge(content, TODAY, compiled_in=store)
+    assert problems == [] and kb is not None
+    assert hits(kb) == hits(fresh)
+    assert "Ignoring compiled content" in caplog.text
+    # Rewritten whole: the next start reads it without complaint.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.content"):
+        load_knowledge(content, TODAY, compiled_in=store)
+    assert caplog.text == ""
+
+
+def _damage(path, how):
+    data = path.read_bytes()
+    if how == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "garbage":
+        path.write_bytes(os.urandom(4096))
+    elif how == "empty":
+        path.write_bytes(b"")
+    else:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        if how == "wrong_key":
+            arrays["meta"] = np.frombuffer(b'{"format": 1, "key": "elsewhere"}', dtype=np.uint8)
+        elif how == "short_array":
+            arrays["df"] = arrays["df"][:-3]
+        elif how == "out_of_range":
+            arrays["weak_docs"] = arrays["weak_docs"] + 10**6
+        elif how == "no_meta":
+            del arrays["meta"]
+        with path.open("wb") as out:
+            np.savez(out, **arrays)
+    assert zipfile.is_zipfile(path) == (how not in ("truncate", "garbage", "empty"))
+
+
+def test_an_unwritable_data_directory_still_serves(content, tmp_path, caplog):
+    if os.geteuid() == 0:
+        # root writes anywhere; a file where the directory should be stops it all the same
+        store = tmp_path / "compiled"
+        store.write_text("not a directory")
+    else:
+        parent = tmp_path / "readonly"
+        parent.mkdir(mode=0o500)
+        store = parent / "compiled"
+    with caplog.at_level(logging.WARNING, logger="bot.content"):
+        kb, problems = load_knowledge(content, TODAY, compiled_in=store)
+    assert problems == [] and kb is not None and kb.search("overdose", lang="en")
+    assert "Could not save compiled content" in caplog.text
+    assert "the next start will read the YAML files again" in caplog.text
+
+
+def test_the_compiled_file_holds_content_and_no_pickles(content, tmp_path):
+    store = tmp_path / "compiled"
+    load_knowledge(content, TODAY, compiled_in=store)
+    (path,) = store.iterdir()
+    with np.load(path, allow_pickle=False) as archive:
+        for name in archive.files:
+            assert archive[name].dtype != object, name
+    # No temporary file is left behind by an atomic write.
+    assert not [p for p in store.iterdir() if p.name.startswith(".")]
+
+
+def test_the_key_covers_names_bytes_and_their_boundaries(content):
+    assert compiled.key_of([("a", b"bc")]) != compiled.key_of([("ab", b"c")])
+    assert compiled.key_of([("a", b"")]) != compiled.key_of([])
+    before = content_key(content)
+    (content / "extra.yaml").write_text("entries: []\n", encoding="utf-8")
+    assert content_key(content) != before
+
+
+def _export_restore(snapshot, index):
+    arrays, words, phrases = index.export()
+    return SearchIndex.restore(snapshot, arrays, words, phrases)
+
+
+def test_an_index_survives_export_and_restore_after_rebuilds():
+    shipped = load_or_raise()
+    entries = list(shipped.entries)
+    del entries[3]  # leaves a dead slot behind in a rebuilt index
+    entries[7] = dataclasses.replace(
+        entries[7],
+        texts={
+            **entries[7].texts,
+            "en": dataclasses.replace(entries[7].texts["en"], title="Wombat cafe outreach"),
+        },
+    )
+    changed = Snapshot(entries=tuple(entries), regions=shipped.regions)
+    rebuilt = SearchIndex.rebuild(changed, SearchIndex(shipped))
+    restored = _export_restore(changed, rebuilt)
+    for lang, query in [*QUERIES, ("en", "wombat cafe")]:
+        for region in (None, "us", "es"):
+            want = [(h.entry.id, h.score) for h in rebuilt.search(query, lang=lang, region=region)]
+            got = [(h.entry.id, h.score) for h in restored.search(query, lang=lang, region=region)]
+            assert got == want, query
+    # A restored index is a fine base for the next rebuild (a moderator's new tip).
+    tip = dataclasses.replace(
+        entries[7],
+        id="fresh-tip-after-restart",
+        texts={"en": dataclasses.replace(entries[7].texts["en"], title="Quokka van tonight")},
+    )
+    grown = Snapshot(entries=(*changed.entries, tip), regions=shipped.regions)
+    found = SearchIndex.rebuild(grown, restored).search("quokka van", lang="en")
+    assert [h.entry.id for h in found][:1] == ["fresh-tip-after-restart"]
+
+
+def test_restore_refuses_an_index_of_another_snapshot():
+    shipped = load_or_raise()
+    arrays, words, phrases = SearchIndex(shipped).export()
+    fewer = Snapshot(entries=shipped.entries[:-1], regions=shipped.regions)
+    with pytest.raises(ValueError):
+        SearchIndex.restore(fewer, arrays, words, phrases)
+    with pytest.raises(ValueError):
+        SearchIndex.restore(shipped, arrays, [*words, words[0]], phrases)
