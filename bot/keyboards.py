@@ -1,8 +1,16 @@
-"""Inline keyboards for every screen; every button's data comes from bot.callbacks."""
+"""Inline keyboards for every screen; every button's data comes from bot.callbacks.
+
+Builders describe a keyboard as rows of plain tuples; `_keyboard` turns a description
+into a `Keyboard` once and hands the same object out again: the few keyboards people see
+most (the menu, a topic's list, a card's buttons) are sent over and over, and building and
+serialising Telegram objects for every reply was most of what a button press cost.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -16,11 +24,57 @@ MAX_BUTTON_TEXT = 60
 KIND_MARK = {Kind.TIP: "💡", Kind.RIGHTS: "⚖️", Kind.REFERRAL: "🤝"}
 
 
-def _button(text: str, op: Op, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=encode(op, *args))
+# One button: (label, callback data or URL, whether it is a URL).
+Button = tuple[str, str, bool]
+KEYBOARD_CACHE = 2048
 
 
-def _home(lang: str) -> InlineKeyboardButton:
+class Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that is serialised for the Bot API only once (it is immutable)."""
+
+    __slots__ = ("_as_dict",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not recursive:
+            return super().to_dict(recursive=False)
+        try:
+            cached = self._as_dict
+        except AttributeError:
+            cached = super().to_dict()
+            # Telegram objects are frozen after construction; this cache is not an attribute
+            # of the keyboard, only a copy of what it already says.
+            object.__setattr__(self, "_as_dict", cached)
+        return dict(cached)
+
+
+@functools.lru_cache(maxsize=KEYBOARD_CACHE)
+def _frozen(rows: tuple[tuple[Button, ...], ...]) -> Keyboard:
+    return Keyboard(
+        [
+            [
+                InlineKeyboardButton(label, url=target)
+                if is_url
+                else InlineKeyboardButton(label, callback_data=target)
+                for label, target, is_url in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+def _keyboard(rows: Iterable[Iterable[Button]]) -> Keyboard:
+    return _frozen(tuple(tuple(row) for row in rows))
+
+
+def _button(text: str, op: Op, *args: object) -> Button:
+    return (text, encode(op, *args), False)
+
+
+def _link(text: str, url: str) -> Button:
+    return (text, url, True)
+
+
+def _home(lang: str) -> Button:
     return _button(t(lang, "btn.home"), Op.HOME)
 
 
@@ -36,7 +90,7 @@ def clamp_page(page: int, count: int) -> int:
     return min(max(page, 0), pages(count) - 1)
 
 
-def _nav(lang: str, page: int, count: int, op: Op, *prefix: object) -> list[InlineKeyboardButton]:
+def _nav(lang: str, page: int, count: int, op: Op, *prefix: object) -> list[Button]:
     row = []
     if page > 0:
         row.append(_button(t(lang, "btn.prev"), op, *prefix, page - 1))
@@ -46,7 +100,7 @@ def _nav(lang: str, page: int, count: int, op: Op, *prefix: object) -> list[Inli
 
 
 def main_menu(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
+    return _keyboard(
         [
             [_button(t(lang, "btn.helpnow"), Op.HELP_NOW)],
             [
@@ -72,7 +126,7 @@ def main_menu(lang: str) -> InlineKeyboardMarkup:
 
 
 def home_only(lang: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_home(lang)]])
+    return _keyboard([[_home(lang)]])
 
 
 def category_menu(
@@ -88,7 +142,7 @@ def category_menu(
     if nav:
         rows.append(nav)
     rows.append([_home(lang)])
-    return InlineKeyboardMarkup(rows)
+    return _keyboard(rows)
 
 
 def topic_menu(
@@ -105,7 +159,7 @@ def topic_menu(
         rows.append(nav)
     rows.append([_button(t(lang, "btn.back"), Op.CATEGORY, category, 0), _home(lang)])
     rows.append([_button(t(lang, "btn.share_link"), Op.SHARE, "t", topic)])
-    return InlineKeyboardMarkup(rows)
+    return _keyboard(rows)
 
 
 def entry_menu(
@@ -124,18 +178,16 @@ def entry_menu(
             ]
         )
     rows.append([_button(t(lang, "btn.wipe"), Op.WIPE)])
-    return InlineKeyboardMarkup(rows)
+    return _keyboard(rows)
 
 
 def cancel_only(lang: str, op: Op = Op.USER) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_button(t(lang, "btn.cancel"), op, "x")]])
+    return _keyboard([[_button(t(lang, "btn.cancel"), op, "x")]])
 
 
 def buttons(rows: Sequence[Sequence[tuple[str, Op, tuple[object, ...]]]]) -> InlineKeyboardMarkup:
     """A keyboard from rows of (label, op, args)."""
-    return InlineKeyboardMarkup(
-        [[_button(label, op, *args) for label, op, args in row] for row in rows]
-    )
+    return _keyboard([[_button(label, op, *args) for label, op, args in row] for row in rows])
 
 
 def results_menu(lang: str, entries: Sequence[Entry]) -> InlineKeyboardMarkup:
@@ -144,7 +196,7 @@ def results_menu(lang: str, entries: Sequence[Entry]) -> InlineKeyboardMarkup:
         for e in entries
     ]
     rows.append([_home(lang)])
-    return InlineKeyboardMarkup(rows)
+    return _keyboard(rows)
 
 
 def language_menu(lang: str) -> InlineKeyboardMarkup:
@@ -153,7 +205,7 @@ def language_menu(lang: str) -> InlineKeyboardMarkup:
         for code in languages()
     ]
     rows.append([_home(lang)])
-    return InlineKeyboardMarkup(rows)
+    return _keyboard(rows)
 
 
 def choosable_regions(regions: Sequence[Region], show_examples: bool) -> list[Region]:
@@ -179,7 +231,7 @@ def region_menu(
         [_button(("✓ " if current is None else "") + t(lang, "region.all"), Op.SET_REGION, "")]
     )
     rows.append([_home(lang)])
-    return InlineKeyboardMarkup(rows)
+    return _keyboard(rows)
 
 
 def settings_menu(lang: str, discreet: bool, vanish: int | None) -> InlineKeyboardMarkup:
@@ -194,18 +246,14 @@ def settings_menu(lang: str, discreet: bool, vanish: int | None) -> InlineKeyboa
         )
         for m in ("0", "5", "30", "60")
     ]
-    return InlineKeyboardMarkup(
+    return _keyboard(
         [
             [
                 _button(
                     t(lang, "btn.discreet_on" if discreet else "btn.discreet_off"), Op.SETTINGS, "d"
                 )
             ],
-            [
-                InlineKeyboardButton(
-                    t(lang, "btn.vanish", state=state), callback_data=encode(Op.SETTINGS)
-                )
-            ],
+            [_button(t(lang, "btn.vanish", state=state), Op.SETTINGS)],
             choices,
             [_button(t(lang, "btn.wipe"), Op.WIPE)],
             [_home(lang)],
@@ -214,6 +262,4 @@ def settings_menu(lang: str, discreet: bool, vanish: int | None) -> InlineKeyboa
 
 
 def private_chat_link(lang: str, bot_username: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t(lang, "group.open"), url=f"https://t.me/{bot_username}")]]
-    )
+    return _keyboard([[_link(t(lang, "group.open"), f"https://t.me/{bot_username}")]])
