@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot import logs
 from bot.config import Config, ConfigError, Secret
-from bot.content import COMPILED_DIR, load_knowledge, load_snapshot
+from bot.content import COMPILED_DIR, compiled_for, load_knowledge, load_snapshot
 from knowledge.base import KnowledgeBase, stats
 from knowledge.loader import content_files
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
@@ -338,13 +338,16 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
     def check(ok: bool, good: str, fix: str) -> None:
         results.append((ok, good if ok else fix))
 
-    snapshot, problems = load_snapshot(config.content_dir, date.today())
+    data_dir = config.data_dir
+    # Read what `lantern run` compiled, never write it: doctor may run as another user.
+    kb, problems = load_knowledge(
+        config.content_dir, date.today(), compiled_in=data_dir / COMPILED_DIR, save=False
+    )
     check(
-        snapshot is not None,
-        f"content: {len(snapshot.entries) if snapshot else 0} entries, all valid",
+        kb is not None,
+        f"content: {len(kb.snapshot.entries) if kb else 0} entries, all valid",
         f"content: {len(problems)} problem(s); run `lantern validate` and fix them",
     )
-    data_dir = config.data_dir
     if data_dir.exists():
         mode = data_dir.stat().st_mode & 0o777
         check(
@@ -375,6 +378,15 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
     ok, message = asyncio.run(database())
     results.append((ok, message))
     if not args.health:
+        found = compiled_for(config.content_dir, data_dir / COMPILED_DIR) if kb else None
+        results.append(
+            (
+                True,
+                "compiled content: current, so restarts are fast"
+                if found
+                else "compiled content: none yet for these files; the next start makes it",
+            )
+        )
         if config.token:
             username = asyncio.run(_bot_username(config))
             check(

@@ -49,11 +49,13 @@ def load_knowledge(
     *,
     show_examples: bool = False,
     compiled_in: Path | None = None,
+    save: bool = True,
 ) -> tuple[KnowledgeBase | None, list[str]]:
     """The knowledge base to serve, or None and every problem.
 
     With `compiled_in` (a directory), content compiled there by an earlier start is used
-    when the content and the code are unchanged, and a fresh compile is saved there.
+    when the content and the code are unchanged, and (with `save`) a fresh compile is
+    saved there.
     """
     root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
     key = _key_or_none(root) if compiled_in is not None else None
@@ -71,7 +73,7 @@ def load_knowledge(
         return None, problems
     kb = KnowledgeBase(snapshot, show_examples=show_examples)
     # Saved only if the files did not change while they were being read.
-    if compiled_in is not None and key is not None and key == _key_or_none(root):
+    if save and compiled_in is not None and key is not None and key == _key_or_none(root):
         try:
             compiled.save(compiled_in, key, snapshot, kb.index)
         except OSError as exc:
@@ -81,6 +83,15 @@ def load_knowledge(
                 exc.strerror or type(exc).__name__,
             )
     return kb, []
+
+
+def compiled_for(root: Path, compiled_in: Path) -> Path | None:
+    """The compiled file a start would read for this content, if there is one."""
+    key = _key_or_none(root)
+    if key is None:
+        return None
+    path = compiled.path_for(compiled_in, key)
+    return path if path.is_file() else None
 
 
 def content_key(root: Path) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bot import content as bot_content
-from bot.content import COMPILED_DIR, content_key, load_knowledge
+from bot.content import COMPILED_DIR, compiled_for, content_key, load_knowledge
 from knowledge import compiled
 from knowledge.loader import DEFAULT_CONTENT_DIR, load_or_raise
 from knowledge.model import Snapshot
@@ -68,6 +68,15 @@ def test_a_restart_reads_the_compiled_content_and_serves_the_same(content, tmp_p
         assert hits(again, region) == hits(first, region)
     for topic in ("overdose", "police", "legal-aid"):
         assert again.topic(topic, "es") == first.topic(topic, "es")
+
+
+def test_reading_without_saving_leaves_the_directory_alone(content, tmp_path):
+    store = tmp_path / "compiled"
+    kb, problems = load_knowledge(content, TODAY, compiled_in=store, save=False)
+    assert problems == [] and kb is not None and not store.exists()
+    assert compiled_for(content, store) is None
+    load_knowledge(content, TODAY, compiled_in=store)
+    assert compiled_for(content, store) == compiled.path_for(store, content_key(content))
 
 
 def test_changed_content_is_parsed_again_and_replaces_the_old_file(content, tmp_path):

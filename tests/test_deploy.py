@@ -174,6 +174,8 @@ async def test_doctor_checks_token_content_database_and_permissions(tmp_path):
     assert "ok    content: 5 entries, all valid" in text
     assert "ok    database: schema version" in text
     assert f"FIX   data directory mode is 755; run `chmod 700 {data}`" in text
+    assert "ok    compiled content: none yet for these files; the next start makes it" in text
+    assert not (data / "compiled").exists()  # doctor reads compiled content, never writes it
     assert process.returncode == 1
     assert TOKEN.split(":")[1] not in text
 

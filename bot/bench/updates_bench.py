@@ -526,7 +526,8 @@ def bench_updates(
         f"Update mix ({shares}) from {max(50, count // 8)} people, served to getUpdates in "
         f"batches of {BATCH}; latency is Application.process_update per update, throughput "
         "counts from the first batch to the last update handled. Callbacks answer and edit "
-        "(two calls); the floor sends one message per update, and an empty answer to an inline query. "
+        "(two calls); the floor sends one message per update (an empty answer to an inline "
+        "query). "
         "The bot's rate limiter (about 30 sends a second, as Telegram allows) is taken out "
         "of both: it only waits, and would hide the work. "
         + (
