@@ -115,5 +115,6 @@ def _key_parts(root: Path) -> Iterator[tuple[str, bytes]]:
     for module in _JUDGES:
         source = Path(str(module.__file__))
         yield f"code:{module.__name__}", source.read_bytes()
+    yield f"code:{__name__}", Path(__file__).read_bytes()
     for path in sorted(i18n.LOCALES_DIR.glob("*.yaml")):
         yield f"locale:{path.name}", path.read_bytes()

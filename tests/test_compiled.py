@@ -227,3 +227,15 @@ def test_restore_refuses_an_index_of_another_snapshot():
         SearchIndex.restore(fewer, arrays, words, phrases)
     with pytest.raises(ValueError):
         SearchIndex.restore(shipped, arrays, [*words, words[0]], phrases)
+
+
+def test_the_key_follows_the_code_that_judges_content(content, tmp_path, monkeypatch):
+    import types
+
+    judge = tmp_path / "judge.py"
+    judge.write_text("LIMIT = 80\n", encoding="utf-8")
+    module = types.SimpleNamespace(__file__=str(judge), __name__="knowledge.judge")
+    monkeypatch.setattr(bot_content, "_JUDGES", (*bot_content._JUDGES, module))
+    before = content_key(content)
+    judge.write_text("LIMIT = 90\n", encoding="utf-8")
+    assert content_key(content) != before
