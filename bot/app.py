@@ -137,6 +137,23 @@ async def _stopping(application: Application) -> None:
     await services.close()
 
 
+async def stop_application(application: Application) -> None:
+    """Stop polling if it runs, then the application, with its stop and shutdown hooks.
+
+    For runners that drive the application themselves (the console, webhook mode);
+    `run_polling` does the same on its own.
+    """
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+        if application.post_stop:
+            await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown:
+        await application.post_shutdown(application)
+
+
 async def register_commands(application: Application) -> None:
     """setMyCommands for private chats, once per language (the default in English)."""
     for lang in languages():

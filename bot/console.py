@@ -15,6 +15,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TextIO
 
+from bot.app import stop_application
 from bot.emulator import BotAPIEmulator, EmuEvent, EmulatorTimeout, EmuMessage, EmuUser
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ async def run_console(
             await _start(application)
             await _converse(emulator, user, stdin or sys.stdin, out, reply_timeout)
         finally:
-            await _stop(application)
+            await stop_application(application)
             unsubscribe()
     finally:
         await emulator.stop()
@@ -154,18 +155,6 @@ async def _start(application: Application) -> None:
         raise RuntimeError("the console needs an Application with an Updater")
     await application.updater.start_polling(poll_interval=0.0)
     await application.start()
-
-
-async def _stop(application: Application) -> None:
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
-    if application.running:
-        await application.stop()
-        if application.post_stop:
-            await application.post_stop(application)
-    await application.shutdown()
-    if application.post_shutdown:
-        await application.post_shutdown(application)
 
 
 def _show_event(out: TextIO, chat_id: int, event: EmuEvent) -> None:

@@ -20,6 +20,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.app import stop_application
+
 log = logging.getLogger("lantern.webhook")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1_000_000
@@ -88,12 +90,7 @@ async def serve(
         await (until() if until is not None else _signal())
     finally:
         await runner.cleanup()
-        await application.stop()
-        if application.post_stop:
-            await application.post_stop(application)
-        await application.shutdown()
-        if application.post_shutdown:
-            await application.post_shutdown(application)
+        await stop_application(application)
 
 
 async def _signal() -> None:

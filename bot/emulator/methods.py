@@ -11,7 +11,7 @@ import asyncio
 import copy
 import json
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Container, Mapping
 from functools import partial
 from typing import Any, Literal
 
@@ -406,17 +406,19 @@ class BotMethods(EmulatorState):
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> Any:
         query_id = str(params.get("callback_query_id"))
-        if query_id not in self.callback_queries or query_id in self.callback_answers:
-            raise APIError(400, _QUERY_INVALID)
-        self.callback_answers[query_id] = params
-        self.signal.notify()
-        return True
+        return self._answer_once(query_id, params, self.callback_queries, self.callback_answers)
 
     async def _answer_inline_query(self, params: dict[str, Any]) -> Any:
         query_id = str(params.get("inline_query_id"))
-        if query_id not in self.inline_queries or query_id in self.inline_answers:
+        return self._answer_once(query_id, params, self.inline_queries, self.inline_answers)
+
+    def _answer_once(
+        self, query_id: str, params: dict[str, Any], asked: Container[str], answers: dict[str, Any]
+    ) -> bool:
+        """A query is answered at most once, and only if it was asked (as Telegram does)."""
+        if query_id not in asked or query_id in answers:
             raise APIError(400, _QUERY_INVALID)
-        self.inline_answers[query_id] = params
+        answers[query_id] = params
         self.signal.notify()
         return True
 
