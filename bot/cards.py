@@ -17,7 +17,6 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import segno
@@ -379,9 +378,7 @@ def main(args: argparse.Namespace, config: Config) -> int:
     if not out.parent.is_dir():
         return fail(f"cannot write {out}: {out.parent} is not a directory")
 
-    kb, problems = load_knowledge(
-        config.content_dir, date.today(), show_examples=config.show_examples
-    )
+    kb, problems = load_knowledge(config.content_dir, show_examples=config.show_examples)
     if kb is None:
         print("\n".join(problems), file=sys.stderr)
         return fail(f"{len(problems)} problem(s) in the content; no cards written")

@@ -128,7 +128,6 @@ def _knowledge_or_report(
 ) -> KnowledgeBase | None:
     kb, problems = load_knowledge(
         config.content_dir,
-        date.today(),
         show_examples=config.show_examples,
         compiled_in=config.data_dir / COMPILED_DIR if use_compiled else None,
     )
@@ -141,7 +140,7 @@ def _knowledge_or_report(
 
 def _validate(args: argparse.Namespace, config: Config) -> int:
     directory = args.directory or config.content_dir
-    snapshot, problems = load_snapshot(directory, date.today())
+    snapshot, problems = load_snapshot(directory)
     for problem in problems:
         print(problem)
     if snapshot is None:
@@ -291,7 +290,7 @@ def _import(args: argparse.Namespace, config: Config) -> int:
     if not args.directory.is_dir():
         print(f"lantern import: {args.directory} is not a directory", file=sys.stderr)
         return 2
-    snapshot, problems = load_snapshot(config.content_dir, date.today())
+    snapshot, problems = load_snapshot(config.content_dir)
     if snapshot is None:
         print("\n".join(problems), file=sys.stderr)
         return 1
@@ -341,7 +340,7 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
     data_dir = config.data_dir
     # Read what `lantern run` compiled, never write it: doctor may run as another user.
     kb, problems = load_knowledge(
-        config.content_dir, date.today(), compiled_in=data_dir / COMPILED_DIR, save=False
+        config.content_dir, compiled_in=data_dir / COMPILED_DIR, save=False
     )
     check(
         kb is not None,

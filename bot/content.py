@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 from bot import i18n, render
@@ -27,13 +26,11 @@ COMPILED_DIR = "compiled"
 _JUDGES = (loader, markup, model, taxonomy, normalize, search, compiled, dump, render, i18n)
 
 
-def load_snapshot(directory: Path | str | None, today: date) -> tuple[Snapshot | None, list[str]]:
+def load_snapshot(directory: Path | str | None) -> tuple[Snapshot | None, list[str]]:
     """A snapshot safe to serve, or None and every problem as `path:line: message`.
 
-    `today` is not needed by the checks (cards are measured in their longest form); it is
-    kept so callers read as what they are: checks run on a given day.
+    Nothing here depends on the date: cards are measured in their longest form.
     """
-    del today
     snapshot, problems = load_directory(directory)
     if snapshot is None:
         return None, [str(p) for p in problems]
@@ -45,7 +42,6 @@ def load_snapshot(directory: Path | str | None, today: date) -> tuple[Snapshot |
 
 def load_knowledge(
     directory: Path | str | None,
-    today: date,
     *,
     show_examples: bool = False,
     compiled_in: Path | None = None,
@@ -68,7 +64,7 @@ def load_knowledge(
         if found is not None:
             snapshot, index = found
             return KnowledgeBase(snapshot, show_examples=show_examples, index=index), []
-    snapshot, problems = load_snapshot(root, today)
+    snapshot, problems = load_snapshot(root)
     if snapshot is None:
         return None, problems
     kb = KnowledgeBase(snapshot, show_examples=show_examples)

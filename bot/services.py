@@ -106,7 +106,7 @@ class Services:
             return []
         from bot.content import load_snapshot
 
-        snapshot, problems = await asyncio.to_thread(load_snapshot, self.content_dir, self.today())
+        snapshot, problems = await asyncio.to_thread(load_snapshot, self.content_dir)
         if snapshot is None:
             return problems
         self.base = snapshot

@@ -76,7 +76,7 @@ def test_synthetic_bases_have_the_asked_size_and_the_shipped_entries(shipped, ba
 def test_synthetic_content_written_as_yaml_validates(tmp_path, shipped):
     entries = synthetic_entries(shipped, 25, seed=9)
     directory = write_content(tmp_path / "content", DEFAULT_CONTENT_DIR, entries, per_file=10)
-    snapshot, problems = load_snapshot(directory, TODAY)
+    snapshot, problems = load_snapshot(directory)
     assert problems == []
     assert snapshot is not None
     assert len(snapshot.entries) == len(shipped.entries) + 25

@@ -18,7 +18,6 @@ from knowledge import compiled
 from knowledge.loader import DEFAULT_CONTENT_DIR, load_or_raise
 from knowledge.model import Snapshot
 from knowledge.search import SearchIndex
-from tests.conftest import TODAY
 
 QUERIES = [
     ("en", "condom broke"),
@@ -50,7 +49,7 @@ def files_in(directory):
 
 def test_a_restart_reads_the_compiled_content_and_serves_the_same(content, tmp_path, monkeypatch):
     store = tmp_path / "data" / COMPILED_DIR
-    first, problems = load_knowledge(content, TODAY, compiled_in=store)
+    first, problems = load_knowledge(content, compiled_in=store)
     assert problems == [] and first is not None
     assert files_in(store) == [f"content-{content_key(content)}.npz"]
     assert oct(store.stat().st_mode & 0o777) == "0o700"
@@ -59,7 +58,7 @@ def test_a_restart_reads_the_compiled_content_and_serves_the_same(content, tmp_p
         raise AssertionError("the YAML was parsed again")
 
     monkeypatch.setattr(bot_content, "load_snapshot", no_parsing)
-    again, problems = load_knowledge(content, TODAY, compiled_in=store)
+    again, problems = load_knowledge(content, compiled_in=store)
     assert problems == [] and again is not None
     assert again.snapshot.entries == first.snapshot.entries
     assert again.snapshot.regions == first.snapshot.regions
@@ -72,23 +71,23 @@ def test_a_restart_reads_the_compiled_content_and_serves_the_same(content, tmp_p
 
 def test_reading_without_saving_leaves_the_directory_alone(content, tmp_path):
     store = tmp_path / "compiled"
-    kb, problems = load_knowledge(content, TODAY, compiled_in=store, save=False)
+    kb, problems = load_knowledge(content, compiled_in=store, save=False)
     assert problems == [] and kb is not None and not store.exists()
     assert compiled_for(content, store) is None
-    load_knowledge(content, TODAY, compiled_in=store)
+    load_knowledge(content, compiled_in=store)
     assert compiled_for(content, store) == compiled.path_for(store, content_key(content))
 
 
 def test_changed_content_is_parsed_again_and_replaces_the_old_file(content, tmp_path):
     store = tmp_path / "compiled"
-    load_knowledge(content, TODAY, compiled_in=store)
+    load_knowledge(content, compiled_in=store)
     old = files_in(store)
     safety = content / "safety.yaml"
     text = safety.read_text(encoding="utf-8")
     first = next(e for e in load_or_raise(content).entries if "safety.yaml" in e.origin)
     title = first.texts["en"].title
     safety.write_text(text.replace(title, "Quokka lantern drill", 1), encoding="utf-8")
-    kb, problems = load_knowledge(content, TODAY, compiled_in=store)
+    kb, problems = load_knowledge(content, compiled_in=store)
     assert problems == []
     assert kb.search("quokka drill", lang="en")[0].entry.texts["en"].title == "Quokka lantern drill"
     assert files_in(store) != old and len(files_in(store)) == 1
@@ -96,10 +95,10 @@ def test_changed_content_is_parsed_again_and_replaces_the_old_file(content, tmp_
 
 def test_broken_content_is_refused_even_with_an_older_compiled_file(content, tmp_path):
     store = tmp_path / "compiled"
-    load_knowledge(content, TODAY, compiled_in=store)
+    load_knowledge(content, compiled_in=store)
     rights = content / "rights.yaml"
     rights.write_text(rights.read_text(encoding="utf-8") + "  - id: Not A Slug\n", "utf-8")
-    kb, problems = load_knowledge(content, TODAY, compiled_in=store)
+    kb, problems = load_knowledge(content, compiled_in=store)
     assert kb is None
     assert any("rights.yaml" in p and "'id' must be a slug" in p for p in problems)
 
@@ -110,18 +109,18 @@ def test_broken_content_is_refused_even_with_an_older_compiled_file(content, tmp
 )
 def test_a_damaged_compiled_file_is_ignored_and_rewritten(content, tmp_path, caplog, damage):
     store = tmp_path / "compiled"
-    fresh, _ = load_knowledge(content, TODAY, compiled_in=store)
+    fresh, _ = load_knowledge(content, compiled_in=store)
     path = compiled.path_for(store, content_key(content))
     _damage(path, damage)
     with caplog.at_level(logging.WARNING, logger="bot.content"):
-        kb, problems = load_knowledge(content, TODAY, compiled_in=store)
+        kb, problems = load_knowledge(content, compiled_in=store)
     assert problems == [] and kb is not None
     assert hits(kb) == hits(fresh)
     assert "Ignoring compiled content" in caplog.text
     # Rewritten whole: the next start reads it without complaint.
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="bot.content"):
-        load_knowledge(content, TODAY, compiled_in=store)
+        load_knowledge(content, compiled_in=store)
     assert caplog.text == ""
 
 
@@ -159,7 +158,7 @@ def test_an_unwritable_data_directory_still_serves(content, tmp_path, caplog):
         parent.mkdir(mode=0o500)
         store = parent / "compiled"
     with caplog.at_level(logging.WARNING, logger="bot.content"):
-        kb, problems = load_knowledge(content, TODAY, compiled_in=store)
+        kb, problems = load_knowledge(content, compiled_in=store)
     assert problems == [] and kb is not None and kb.search("overdose", lang="en")
     assert "Could not save compiled content" in caplog.text
     assert "the next start will read the YAML files again" in caplog.text
@@ -167,7 +166,7 @@ def test_an_unwritable_data_directory_still_serves(content, tmp_path, caplog):
 
 def test_the_compiled_file_holds_content_and_no_pickles(content, tmp_path):
     store = tmp_path / "compiled"
-    load_knowledge(content, TODAY, compiled_in=store)
+    load_knowledge(content, compiled_in=store)
     (path,) = store.iterdir()
     with np.load(path, allow_pickle=False) as archive:
         for name in archive.files:

@@ -18,7 +18,7 @@ from tests.conftest import TODAY
 
 @pytest.fixture(scope="module")
 def shipped():
-    snapshot, problems = load_snapshot(DEFAULT_CONTENT_DIR, TODAY)
+    snapshot, problems = load_snapshot(DEFAULT_CONTENT_DIR)
     assert problems == []
     return snapshot
 

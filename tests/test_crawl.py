@@ -21,7 +21,7 @@ MAX_SCREENS = 3000
 
 @pytest.mark.parametrize("lang", ["en", "es"])
 async def test_every_screen_is_reachable_valid_and_fits(lang):
-    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR, TODAY)
+    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
     assert problems == []
     request = RecordingRequest()
     app = build_application(

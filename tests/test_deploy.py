@@ -20,7 +20,7 @@ from bot.i18n import t
 from bot.services import Services
 from bot.webhook import SECRET_HEADER, serve
 from knowledge.loader import DEFAULT_CONTENT_DIR
-from tests.conftest import SMALL, TODAY
+from tests.conftest import SMALL
 
 TOKEN = "7000000005:e2e-deploy-token-0123456789abcdefghij"
 SECRET = "s3cret-for-the-webhook-test_0123"
@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 async def test_webhook_checks_the_secret_and_answers_updates(tmp_path):
-    kb, _ = load_knowledge(DEFAULT_CONTENT_DIR, TODAY)
+    kb, _ = load_knowledge(DEFAULT_CONTENT_DIR)
     emu = BotAPIEmulator(TOKEN)
     await emu.start()
     app = build_application(

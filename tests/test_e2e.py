@@ -27,7 +27,7 @@ TOKEN = "7000000001:e2e-secret-token-DO-NOT-LOG-0123456789"
 
 @pytest.fixture(scope="module")
 def shipped_kb():
-    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR, TODAY)
+    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
     assert problems == []
     return kb
 

@@ -22,7 +22,7 @@ TOKEN = "7000000002:e2e-moderation-token-0123456789abcdef"
 
 @pytest.fixture
 async def team(tmp_path):
-    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR, TODAY)
+    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
     assert problems == []
     emu = BotAPIEmulator(TOKEN)
     await emu.start()

@@ -37,7 +37,7 @@ class FakeClock:
 
 @pytest.fixture(scope="module")
 def shipped_kb():
-    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR, TODAY)
+    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
     assert problems == []
     return kb
 

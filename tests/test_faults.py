@@ -61,7 +61,7 @@ class Plan:
 
 @pytest.mark.parametrize("seed", [1, 2])
 async def test_every_message_is_answered_once_despite_faults(seed):
-    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR, TODAY)
+    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
     assert problems == []
     emu = BotAPIEmulator(TOKEN)
     await emu.start()

@@ -24,7 +24,7 @@ TOKEN = "7000000007:e2e-reload-token-0123456789abcdefghij"
 async def test_broken_content_keeps_the_old_and_tells_admins(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(SMALL, content)
-    kb, _ = load_knowledge(content, TODAY)
+    kb, _ = load_knowledge(content)
     emu = BotAPIEmulator(TOKEN)
     await emu.start()
     services = Services(kb, today=lambda: TODAY, content_dir=content, flood=FloodGuard(burst=10**6))

@@ -11,7 +11,6 @@ from bot.content import load_snapshot
 from knowledge.base import KnowledgeBase
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from knowledge.taxonomy import ALL_TOPICS
-from tests.conftest import TODAY
 
 QUALITY_DIR = Path(__file__).parent / "data" / "search_quality"
 TARGET = 0.95
@@ -26,7 +25,7 @@ def load_queries() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def kb():
-    snapshot, problems = load_snapshot(DEFAULT_CONTENT_DIR, TODAY)
+    snapshot, problems = load_snapshot(DEFAULT_CONTENT_DIR)
     assert problems == []
     return KnowledgeBase(snapshot)
 
