@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything any command writes (database, backups, exports, keys) is owner-only
+    # from its first byte, whatever mode a library asks for.
+    os.umask(0o077)
     args = _parser().parse_args(argv)
     try:
         config = Config.from_env()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
@@ -204,10 +206,31 @@ class Store:
             path = path / DB_NAME
         if path.resolve() == self.path.resolve():
             raise StoreError("the backup must not overwrite the live database")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(path) as destination:
-            await self._db.backup(destination)
-        path.chmod(0o600)
+        # Missing directories are made 0700 one by one: mkdir -p gives parents the
+        # umask's mode, and mkdir's own mode is filtered by the umask (chmod is not).
+        missing: list[Path] = []
+        directory = path.parent
+        while not directory.exists():
+            missing.append(directory)
+            directory = directory.parent
+        for directory in reversed(missing):
+            with contextlib.suppress(FileExistsError):
+                directory.mkdir(mode=0o700)
+            directory.chmod(0o700)
+        # The copy goes into a file that is owner-only from its first byte (never a
+        # chmod afterwards: a crash in between would leave a readable copy), and is
+        # renamed into place only when complete, so PATH is never half a database.
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.partial")
+        os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        try:
+            # SQLite gives its journal the database file's mode, so it is 0600 too.
+            async with aiosqlite.connect(temporary) as destination:
+                await self._db.backup(destination)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
         return path
 
     async def integrity_check(self) -> str:

@@ -186,3 +186,21 @@ def test_a_database_that_cannot_be_opened_is_explained_for_every_command(tmp_pat
         assert result.returncode == 1
         assert "cannot be used" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_every_command_writes_owner_only_files_whatever_the_umask(tmp_path):
+    """`lantern` sets umask 077 first, so exports (not only backups) are private too."""
+    import os
+    import stat
+
+    env = {"LANTERN_DATA_DIR": str(tmp_path / "data")}
+    old = os.umask(0o022)  # a typical login umask: it must not decide
+    try:
+        result = lantern("export", str(tmp_path / "out" / "tips"), env=env)
+    finally:
+        os.umask(old)
+    assert result.returncode == 0, result.stderr
+    written = [tmp_path / "out", *sorted((tmp_path / "out").rglob("*"))]
+    assert len(written) >= 3, written
+    for path in [tmp_path / "data", *(tmp_path / "data").iterdir(), *written]:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path

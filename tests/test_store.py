@@ -33,3 +33,44 @@ async def test_an_unwritable_location_is_explained(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot open the database"):
         await Store.open(blocker / "data")
+
+
+async def test_a_backup_is_never_readable_by_others_not_even_while_written(tmp_path, monkeypatch):
+    """The copy is 0600 from its first byte, in 0700 directories, whatever the umask."""
+    import os
+    import stat
+
+    import aiosqlite
+
+    store = await Store.open(tmp_path / "data")
+    async with store.transaction() as db:
+        await db.execute("INSERT INTO settings (key, value) VALUES ('motto', ?)", ("x" * 50_000,))
+    target_dir = tmp_path / "backups" / "nightly"
+    seen: list[tuple[str, int, int]] = []
+    original = aiosqlite.Connection.backup
+
+    async def watched_backup(self, target, **kwargs):
+        def progress(status: int, remaining: int, total: int) -> None:
+            # Mid-copy: every file in the target directory, with its mode and size now.
+            for entry in os.scandir(target_dir):
+                info = entry.stat()
+                seen.append((entry.name, stat.S_IMODE(info.st_mode), info.st_size))
+
+        return await original(self, target, pages=1, progress=progress)
+
+    monkeypatch.setattr(aiosqlite.Connection, "backup", watched_backup)
+    old_umask = os.umask(0o022)  # the usual default: it must not decide the modes
+    try:
+        path = await store.backup(target_dir / "copy.sqlite3")
+    finally:
+        os.umask(old_umask)
+        await store.close()
+    assert any(size > 0 for _, _, size in seen), "the copy was never observed mid-way"
+    assert {mode for _, mode, _ in seen} == {0o600}, seen
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for directory in (tmp_path / "backups", target_dir):
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
+    assert sorted(p.name for p in target_dir.iterdir()) == ["copy.sqlite3"]
+    async with aiosqlite.connect(path) as db:
+        cursor = await db.execute("SELECT length(value) FROM settings WHERE key = 'motto'")
+        assert (await cursor.fetchone())[0] == 50_000
