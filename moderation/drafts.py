@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 from knowledge import markup
 from knowledge.model import Entry, Kind, Text
@@ -22,6 +25,77 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u206
 def clean(text: str) -> str:
     """Strip control and bidi-override characters a phone keyboard never means to send."""
     return _CONTROL.sub("", text).strip()
+
+
+# Links are read back from the rendered HTML, not from the source, so what reviewers are
+# shown is exactly what Telegram will turn into links for users. The renderer writes
+# <a href="..."> with the address quote-escaped and the label escaped, and never nests them.
+_ANCHOR = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+# Something in a link's text that reads as an address: "https://x", "www.x.org", "x.org",
+# "rosa@x.org". The last label must be letters (or punycode), so "3.50" and "e.g" are not.
+_ADDRESS_IN_LABEL = re.compile(
+    r"(?:[a-z][a-z0-9+.-]*://)?(?:[\w-]+@)?((?:[\w-]+\.)+(?:[^\W\d_]{2,}|xn--[\w-]+))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str  # the text users tap, as plain text
+    url: str  # where it really goes
+
+
+def links(body: str) -> list[Link]:
+    """Every link in a body, as users will get it; [] if the markup is broken."""
+    try:
+        rendered = markup.to_html(body)
+    except markup.MarkupError:
+        return []
+    return [
+        Link(html.unescape(_TAG.sub("", label)), html.unescape(href))
+        for href, label in _ANCHOR.findall(rendered)
+    ]
+
+
+def host_of(url: str) -> str:
+    """The host a link goes to, in its ASCII (punycode) form, so look-alike letters show."""
+    host = (urlsplit(url).hostname or "").rstrip(".")
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def _fold_for_compare(text: str) -> str:
+    """Invisible characters removed and compatibility forms folded, so that 'www\u200b.x'
+    or full-width letters cannot make a label dodge the check."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").casefold()
+
+
+def _same_site(label_host: str, target_host: str) -> bool:
+    label_host = label_host.removeprefix("www.")
+    target_host = target_host.removeprefix("www.")
+    return target_host == label_host or target_host.endswith("." + label_host)
+
+
+def misleading_links(body: str) -> list[Link]:
+    """Links whose text names an address on another site than the one they open.
+
+    '[clinic.org](https://clinic.org/book)' is fine, and so is a subdomain of the named
+    site; '[https://clinic.org](https://tracker.example/x)' is what a reviewer might
+    approve without noticing, so it is refused before it reaches review.
+    """
+    found = []
+    for link in links(body):
+        target = host_of(link.url)
+        for match in _ADDRESS_IN_LABEL.finditer(_fold_for_compare(link.label)):
+            named = host_of("https://" + match.group(1))
+            if not _same_site(named, target):
+                found.append(link)
+                break
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +174,12 @@ def problems(draft: Draft, known_regions: set[str], today: date) -> list[str]:
             found.append(f"{lang} text must be 1-{MAX_BODY} characters")
         for error in markup.check(text.body):
             found.append(f"{lang} text, line {error.line + 1}: {error.message}")
+        for link in misleading_links(text.body):
+            found.append(
+                f"{lang} text: the link text '{link.label}' looks like an address, but the "
+                f"link goes to {host_of(link.url) or link.url}; make the text describe the "
+                "place, or show its real address"
+            )
         if len(text.keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD for k in text.keywords):
             found.append(f"{lang} search words: at most {MAX_KEYWORDS}, each short")
     if draft.review_by <= today:

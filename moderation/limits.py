@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -55,16 +56,103 @@ class DailyLimiter:
         return len(self._counts)
 
 
-_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+|\b[\w-]+(?:\.[\w-]+)+/\S*", re.I)
+# Everything Telegram turns into something tappable in plain text: links with any scheme,
+# e-mail addresses, bare domains (with or without a path or query), bare IPv4 addresses and
+# @mentions. Dots include the ideographic and full-width ones that browsers read as dots.
+# Each kind has its own pass, so one match can never swallow half of another
+# ('@name' glued to 'x.org'); each pattern starts only where a run of its characters
+# starts and never backtracks (possessive quantifiers), so hostile input costs linear time.
+_DOT = "[.\u3002\uff0e\uff61]"
+_SCHEME_END = re.compile(r"(?:(https?)|(ftps?)|(hxxps?|fxps?))$", re.I)
+_MAX_SCHEME = 32
+_EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]++@[\w-]++(?:{_DOT}[\w-]++)++")
+_HOST = re.compile(rf"(?<![\w-])[\w-]++(?:{_DOT}[\w-]++)++")
+_MENTION = re.compile(r"(?<![\w@])@(?=\w)")
+_IPV4 = re.compile(rf"\d{{1,3}}(?:{_DOT}\d{{1,3}}){{3}}")
+# A label that could be a top-level domain: starts with two letters, or is punycode.
+_TLD = re.compile(r"[^\W\d_]{2}|xn--", re.I)
+# Already-bracketed dots and at signs stay as they are, so defanging twice changes nothing.
+_ANY_DOT = re.compile(rf"(?<!\[){_DOT}(?!\])")
+_ANY_AT = re.compile(r"(?<!\[)@(?!\])")
+_ZWJ = "\u200d"
+_EMOJI_PARTS = {"So", "Sk", "Mn", "Me"}  # emoji, skin tones, variation selectors
+
+
+def _visible(text: str) -> str:
+    """The text as Telegram's link detector reads it: compatibility forms folded and
+    invisible format characters removed, so 'h\u200bttps://' cannot hide a scheme.
+
+    A zero-width joiner between two symbols is kept: it joins emoji (👩\u200d🦰).
+    """
+    text = unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) == "Cf":
+            after = text[i + 1] if i + 1 < len(text) else ""
+            joins_emoji = (
+                ch == _ZWJ
+                and bool(out)
+                and unicodedata.category(out[-1]) in _EMOJI_PARTS
+                and unicodedata.category(after or "a") == "So"
+            )
+            if not joins_emoji:
+                continue
+        out.append(ch)
+    return "".join(out)
+
+
+def _scheme(scheme: str) -> str:
+    """'https' -> 'hxxps://', 'ftp' -> 'fxp://', 'tg' -> 'tg[:]//'. The scheme may be
+    glued to what comes before it ('3.50https'), as Telegram still finds it there."""
+    found = _SCHEME_END.search(scheme)
+    if found is None:
+        return scheme + "[:]//"
+    if found.group(1):
+        return scheme[: found.start()] + "hxxp" + found.group(1)[4:] + "://"
+    if found.group(2):
+        return scheme[: found.start()] + "fxp" + found.group(2)[3:] + "://"
+    return scheme + "://"  # already defanged
+
+
+def _schemes(text: str) -> str:
+    out: list[str] = []
+    copied = 0
+    for match in re.finditer("://", text):
+        at = start = match.start()
+        if at < copied:
+            continue
+        # Look back over the scheme's characters, but only so far: linear time.
+        while start > copied and at - start < _MAX_SCHEME and _is_scheme_char(text[start - 1]):
+            start -= 1
+        out.append(text[copied:start])
+        out.append(_scheme(text[start:at]))
+        copied = match.end()
+    out.append(text[copied:])
+    return "".join(out)
+
+
+def _is_scheme_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "+.-")
+
+
+def _brackets(match: re.Match[str]) -> str:
+    return _ANY_AT.sub("[@]", _ANY_DOT.sub("[.]", match.group(0)))
+
+
+def _host(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if any(_TLD.match(label) for label in _ANY_DOT.split(token)[1:]) or _IPV4.search(token):
+        return _brackets(match)
+    return token  # '3.50', 'v1.2.3': a dotted number, not an address
 
 
 def defang(text: str) -> str:
-    """Links in anonymous text made unclickable: 'https://x.org' -> 'hxxps://x[.]org'."""
+    """Anonymous text with nothing Telegram would make tappable.
 
-    def neuter(match: re.Match[str]) -> str:
-        link = match.group(0)
-        link = re.sub(r"^http", "hxxp", link, flags=re.I)
-        link = re.sub(r"^ftp", "fxp", link, flags=re.I)
-        return link.replace(".", "[.]")
-
-    return _URL.sub(neuter, text)
+    'https://x.org' -> 'hxxps://x[.]org', 'x.org' -> 'x[.]org', 'a@x.org' -> 'a[@]x[.]org',
+    '@name' -> '[@]name'. Still readable, so a moderator can judge and copy it by hand.
+    """
+    text = _schemes(_visible(text))
+    text = _EMAIL.sub(_brackets, text)
+    text = _HOST.sub(_host, text)
+    return _MENTION.sub("[@]", text)

@@ -1,0 +1,188 @@
+"""Findings 8, 9, 11 and 12 of the security review: what a reviewer is shown, who the audit
+log names, what one moderator alone can change, and what Telegram could make tappable."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge.model import Kind
+from moderation.drafts import Draft, DraftText, host_of, links, misleading_links, problems
+from moderation.limits import defang
+
+REGIONS = {"global", "us"}
+TODAY = date(2026, 11, 21)
+
+# ----- finding 12: defang -----------------------------------------------------------------
+
+FINDING_12 = (
+    "go to evil-clinic.com now, rosa@evil-mail.com, @fake_lantern_bot, evil.com?id=1, "
+    "h\u200bttps://evil.com"
+)
+
+# An independent, deliberately broad model of what Telegram's clients make tappable in
+# plain text: the schemes it knows, any scheme before a dotted host, any dotted name ending
+# in letters, any e-mail address, any @mention, any dotted quad. Zero-width characters are
+# ignored, as a reader's eye does.
+_CLICKABLE = re.compile(
+    r"(?:https?|ftp|tg|ton|tonsite)://"
+    r"|[a-z][a-z0-9+.-]*://(?:[\w-]+\.)+(?:[^\W\d_]{2}|xn--)"
+    r"|[\w-]\.(?:[^\W\d_]{2,}|xn--)"
+    r"|[\w.+-]@[\w-]+\.[\w-]"
+    r"|(?<![\w@\[])@\w"
+    r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}",
+    re.I,
+)
+
+
+def clickable(text: str) -> list[str]:
+    seen = "".join(ch for ch in text if ch not in "\u200b\u200c\u2060\ufeff\u00ad")
+    return _CLICKABLE.findall(seen)
+
+
+def test_the_exact_string_of_finding_12_has_nothing_tappable_left():
+    out = defang(FINDING_12)
+    assert clickable(FINDING_12)  # the model does see the attack
+    assert clickable(out) == [], out
+    assert out == (
+        "go to evil-clinic[.]com now, rosa[@]evil-mail[.]com, [@]fake_lantern_bot, "
+        "evil[.]com?id=1, hxxps://evil[.]com"
+    )
+
+
+def test_defang_keeps_ordinary_text_and_numbers_readable():
+    text = "Costs 3.50, e.g. at 5th st. Open 9-5. Ask for Rosa 💬 👩\u200d🦰"
+    assert defang(text) == text
+
+
+_PIECES = st.sampled_from(
+    [
+        "evil-clinic.com",
+        "evil.com?id=1",
+        "www.bad.org/x",
+        "https://evil.example/x",
+        "http://a.b",
+        "ftp://f.io",
+        "tg://resolve?domain=x",
+        "rosa@evil-mail.com",
+        "a.b+c@x.co.uk",
+        "@fake_lantern_bot",
+        "@x",
+        "h\u200bttps://evil.com",
+        "evil\u200b.com",
+        "ｅｖｉｌ．ｃｏｍ",
+        "evil。com",
+        "10.0.0.1",
+        "10.0.0.1:8080/x",
+        "xn--80ak6aa92e.com",
+        "клиника.рф",
+        "mailto:a@b.cd",
+        "Mr.Smith",
+        "evil_clinic.com",
+        " ",
+        ", ",
+        ".",
+        "@",
+        "/",
+        ":",
+        "[",
+        "]",
+        "(",
+        ")",
+        "3.50",
+        "e.g.",
+        "\n",
+        "word",
+        "\u200d",
+        "\u2060",
+        "\ufeff",
+        "💬",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map("".join))
+def test_defang_leaves_nothing_tappable(text):
+    out = defang(text)
+    assert clickable(out) == [], (text, out)
+    assert defang(out) == out  # defanging twice changes nothing
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_defang_never_fails_and_leaves_nothing_tappable_in_any_text(text):
+    out = defang(text)
+    assert clickable(out) == [], (text, out)
+
+
+def test_defang_takes_linear_time_on_hostile_runs():
+    import time
+
+    for hostile in ("a-" * 5000, "a." * 5000, "a@" * 5000, "x" * 10_000 + "@", "1." * 5000):
+        started = time.perf_counter()
+        defang(hostile)
+        assert time.perf_counter() - started < 0.5
+
+
+# ----- finding 8: link labels -------------------------------------------------------------
+
+ATTACK_BODY = (
+    "Book at [https://www.plannedparenthood.org/get-care]"
+    "(https://pp-booking.example-track.net/f?src=lantern)"
+)
+
+
+def tip(body: str) -> Draft:
+    return Draft(
+        kind=Kind.TIP,
+        topics=("outdoor-work",),
+        regions=("us",),
+        texts={"en": DraftText("Clinic booking", body)},
+        review_by=date(2027, 5, 1),
+    )
+
+
+def test_a_link_whose_text_names_another_site_is_refused_with_a_reason():
+    found = problems(tip(ATTACK_BODY), REGIONS, TODAY)
+    assert len(found) == 1
+    assert "looks like an address" in found[0]
+    assert "pp-booking.example-track.net" in found[0]
+
+
+def test_link_label_check_catches_disguises_and_lets_honest_links_through():
+    refused = [
+        "[plannedparenthood.org](https://evil.example)",
+        "[**www.clinic.org**](https://evil.example)",
+        "[rosa@clinic.org](https://evil.example)",
+        "[clinic\u200b.org](https://evil.example)",
+        "[ｃｌｉｎｉｃ．ｏｒｇ](https://evil.example)",
+        "[clinic.org.evil.net](https://evil.net)",
+        "[plannedparenth\u043e\u043ed.org](https://plannedparenthood.org)",  # Cyrillic o
+    ]
+    allowed = [
+        "[Book here](https://evil.example)",  # not an address: the domain list shows it
+        "[clinic.org](https://clinic.org/book)",
+        "[www.clinic.org](https://clinic.org)",
+        "[clinic.org](https://book.clinic.org/x)",
+        "[https://clinic.org/x](https://www.clinic.org/y)",
+        "[3.50 a visit, e.g. Monday](https://x.org)",
+    ]
+    for body in refused:
+        assert misleading_links(body), body
+        assert problems(tip(body), REGIONS, TODAY), body
+    for body in allowed:
+        assert misleading_links(body) == [], body
+        assert problems(tip(body), REGIONS, TODAY) == [], body
+
+
+def test_links_are_read_from_what_users_get():
+    (link,) = links("See [the **clinic** & more](https://x.org/?a=1&b=2)")
+    assert link == dataclasses.replace(link, label="the clinic & more")
+    assert link.url == "https://x.org/?a=1&b=2"
+    assert links("[broken](https://x.org") == []
+    assert host_of("https://plannedparenth\u043e\u043ed.org/x").startswith("xn--")
