@@ -1,5 +1,16 @@
-"""Per-user choices (language, region, privacy settings): memory only, bounded, forgotten
-after an idle hour."""
+"""Per-user choices: memory only, under salted keys, bounded by bytes and by idle time.
+
+Language and region are forgotten after an idle hour: losing them costs nothing worse than
+a menu in Telegram's language. Discreet and disappearing mode are kept for 48 hours after
+the person's last message, because forgetting them is a safety failure (a preview on the
+lock screen, a conversation left on the phone), and 48 hours is also how long /wipe and
+disappearing mode can act at all (Telegram's limit), so after that Lantern holds nothing
+about anyone. Neither is ever dropped because other people came: each kind has a byte
+budget, and when it is full a new setting is refused and the person is told.
+
+Each kind is one small int per person (about 170 bytes with its key), so each 64 MB budget
+holds about 390,000 people (tests/test_safety_state.py measures it).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +18,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.memory import ExpiringMap
+from bot.memory import AgedMap, SaltedKeys
 
-IDLE_SECONDS = 3600.0
-MAX_USERS = 20_000
+IDLE_SECONDS = 3600.0  # language and region
+SAFETY_SECONDS = 48 * 3600.0  # discreet and disappearing mode
+CHOICE_BYTES = 64 * 2**20
+SAFETY_BYTES = 64 * 2**20
+MAX_NAMES = 4095  # distinct languages and regions: a few dozen in any real deployment
 _UNSET = object()
 
 
@@ -20,26 +34,66 @@ class Pref:
     region: str | None = None
     discreet: bool = False
     vanish_minutes: int | None = None
+    kept: bool = True  # False when the budget was full and the last change was not kept
 
 
 class Preferences:
     def __init__(
         self,
         *,
-        max_users: int = MAX_USERS,
         idle_seconds: float = IDLE_SECONDS,
+        safety_seconds: float = SAFETY_SECONDS,
+        choice_bytes: int = CHOICE_BYTES,
+        safety_bytes: int = SAFETY_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._map: ExpiringMap[Pref] = ExpiringMap(
-            limit=max_users, idle_seconds=idle_seconds, clock=clock
+        keys = SaltedKeys()
+        # (language code index + 1) | (region index + 1) << 12; 0 means not chosen.
+        self._choices: AgedMap[int] = AgedMap(
+            idle_seconds=idle_seconds, max_bytes=choice_bytes, clock=clock, keys=keys
+        )
+        # discreet | minutes << 1
+        self._safety: AgedMap[int] = AgedMap(
+            idle_seconds=safety_seconds, max_bytes=safety_bytes, clock=clock, keys=keys
+        )
+        # Language codes and region slugs, each stored once, so a person's record is an int.
+        self._names: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def _code(self, name: str | None) -> int | None:
+        if name is None:
+            return 0
+        code = self._codes.get(name)
+        if code is None:
+            if len(self._names) >= MAX_NAMES:
+                return None
+            self._names.append(name)
+            code = self._codes[name] = len(self._names)
+        return code
+
+    def _name(self, code: int) -> str | None:
+        return self._names[code - 1] if code else None
+
+    def _read(self, user_id: int, touch: bool) -> Pref | None:
+        choices = self._choices.get(user_id, touch=touch)
+        safety = self._safety.get(user_id, touch=touch)
+        if choices is None and safety is None:
+            return None
+        choices, safety = choices or 0, safety or 0
+        return Pref(
+            lang=self._name(choices & 0xFFF),
+            region=self._name(choices >> 12),
+            discreet=bool(safety & 1),
+            vanish_minutes=(safety >> 1) or None,
         )
 
     def get(self, user_id: int) -> Pref | None:
-        return self._map.get(user_id)
+        """The person's choices; counts as activity, so they are kept longer."""
+        return self._read(user_id, True)
 
     def peek(self, user_id: int) -> Pref | None:
         """Like get, without counting as activity."""
-        return self._map.get(user_id, touch=False)
+        return self._read(user_id, False)
 
     def set(
         self,
@@ -50,7 +104,8 @@ class Preferences:
         discreet: object = _UNSET,
         vanish_minutes: object = _UNSET,
     ) -> Pref:
-        pref = self._map.get(user_id) or Pref()
+        """Change some choices; the result says whether they could be kept."""
+        pref = self.get(user_id) or Pref()
         if lang is not _UNSET:
             pref.lang = lang  # type: ignore[assignment]
         if region is not _UNSET:
@@ -59,10 +114,35 @@ class Preferences:
             pref.discreet = bool(discreet)
         if vanish_minutes is not _UNSET:
             pref.vanish_minutes = vanish_minutes  # type: ignore[assignment]
-        return self._map.put(user_id, pref)
+        kept = True
+        if lang is not _UNSET or region is not _UNSET:
+            lang_code, region_code = self._code(pref.lang), self._code(pref.region)
+            if lang_code is None or region_code is None:
+                kept = False
+            else:
+                kept = self._store(self._choices, user_id, lang_code | region_code << 12)
+        if discreet is not _UNSET or vanish_minutes is not _UNSET:
+            packed = int(pref.discreet) | (pref.vanish_minutes or 0) << 1
+            kept = self._store(self._safety, user_id, packed) and kept
+        if kept:
+            return pref
+        now = self.peek(user_id) or Pref()
+        now.kept = False
+        return now
+
+    @staticmethod
+    def _store(where: AgedMap[int], user_id: int, packed: int) -> bool:
+        if packed == 0:
+            where.pop(user_id)  # nothing chosen: nothing to remember
+            return True
+        return where.put(user_id, packed)
 
     def keys(self) -> list[bytes]:
-        return self._map.keys()
+        return sorted(set(self._choices.keys()) | set(self._safety.keys()))
+
+    @property
+    def bytes_used(self) -> int:
+        return self._choices.bytes_used + self._safety.bytes_used
 
     def __len__(self) -> int:
-        return len(self._map)
+        return len(self.keys())

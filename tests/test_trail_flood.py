@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.flood import FloodGuard
 from bot.outgoing import Outgoing
 from bot.prefs import Preferences
-from bot.trail import KEEP_SECONDS, MessageTrail, Vanisher
+from bot.trail import KEEP_SECONDS, MessageTrail, Taken, Vanisher
 
 
 class Clock:
@@ -20,25 +20,27 @@ def test_trail_keeps_ids_only_under_hashed_keys_and_forgets_after_taking():
     trail = MessageTrail()
     for message_id in (5, 6, 7):
         trail.add(123456789, message_id)
-    assert all(isinstance(k, bytes) and b"123456789" not in k for k in trail._chats)
-    assert trail.take(123456789) == [5, 6, 7]
-    assert trail.take(123456789) == []
+    assert all(len(k) == 16 and b"123456789" not in k for k in trail.keys())
+    assert trail.take(123456789).ids == [5, 6, 7]
+    assert trail.take(123456789).ids == []
     assert len(trail) == 0
 
 
-def test_trail_drops_ids_too_old_to_delete_and_is_bounded():
+def test_trail_drops_ids_too_old_to_delete_and_caps_one_chat_only():
     clock = Clock()
-    trail = MessageTrail(clock=clock, per_chat=3, max_chats=2)
+    trail = MessageTrail(clock=clock, per_chat=10)
     trail.add(1, 10)
     clock.now += KEEP_SECONDS + 1
     trail.add(1, 11)
-    assert trail.take(1) == [11]
-    for message_id in range(20):
+    assert trail.take(1) == Taken([11], lost=False)
+    trail.add(3, 99)
+    for message_id in range(100, 120):
         trail.add(2, message_id)
-    assert trail.take(2) == [17, 18, 19]
-    for chat in range(10, 20):
-        trail.add(chat, 1)
-    assert len(trail) == 2
+    taken = trail.take(2)
+    # The newest are kept, the oldest go, and /wipe will say so; other chats are untouched.
+    assert taken.lost and taken.ids == list(range(120 - len(taken.ids), 120))
+    assert 5 <= len(taken.ids) < 10
+    assert trail.take(3) == Taken([99], lost=False)
 
 
 def test_vanisher_fires_once_after_quiet_time():

@@ -36,9 +36,24 @@ _POLICE_ORDER = {
 # ----- wipe ------------------------------------------------------------------------------
 
 
-async def wipe_chat(bot: Bot, svc: Services, chat_id: int, also: tuple[int, ...] = ()) -> int:
-    """Delete every message of the chat the bot still can; returns how many were asked."""
-    ids = sorted(set(svc.trail.take(chat_id)) | set(also))
+async def wipe_chat(
+    bot: Bot,
+    svc: Services,
+    chat_id: int,
+    also: tuple[int, ...] = (),
+    *,
+    tell: bool = False,
+    language_code: str | None = None,
+) -> int:
+    """Delete every message of the chat the bot still can; returns how many were asked.
+
+    If some of the chat's ids could not be kept (memory budget full, or a very long chat),
+    `tell` says so once, in one message, since only deleting the chat in Telegram removes
+    the rest. Without `tell` (disappearing mode, nobody asked) the mark stays for the next
+    /wipe: a message appearing in a chat set to disappear would be worse.
+    """
+    taken = svc.trail.take(chat_id)
+    ids = sorted(set(taken.ids) | set(also))
     for start in range(0, len(ids), DELETE_BATCH):
         batch = ids[start : start + DELETE_BATCH]
         try:
@@ -46,6 +61,12 @@ async def wipe_chat(bot: Bot, svc: Services, chat_id: int, also: tuple[int, ...]
         except TelegramError as exc:
             # Too old or already gone: nothing more can be done, and nothing is kept.
             log.info("wipe batch not deleted: %s", type(exc).__name__)
+    if taken.lost and not tell:
+        svc.trail.mark_lost(chat_id)
+    elif taken.lost:
+        lang = svc.language(chat_id, language_code, touch=False)  # private: chat is the user
+        with contextlib.suppress(TelegramError):
+            await bot.send_message(chat_id, t(lang, "wipe.lost"))
     return len(ids)
 
 
@@ -61,7 +82,9 @@ async def wipe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.callback_query.answer()
     also = tuple(m.message_id for m in (update.effective_message,) if m is not None)
     svc.flows.end(chat.id)
-    await wipe_chat(context.bot, svc, chat.id, also)
+    user = update.effective_user
+    code = user.language_code if user is not None else None
+    await wipe_chat(context.bot, svc, chat.id, also, tell=True, language_code=code)
 
 
 async def sweep(bot: Bot, svc: Services) -> None:
@@ -103,20 +126,24 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE, action
     if action.args == ("d",):
         pref = svc.prefs.peek(user.id)
         now_on = not (pref and pref.discreet)
-        svc.prefs.set(user.id, discreet=now_on)
-        notice = t(
-            lang, "settings.discreet_set", state=t(lang, "state.on" if now_on else "state.off")
-        )
+        if svc.prefs.set(user.id, discreet=now_on).kept:
+            state = t(lang, "state.on" if now_on else "state.off")
+            notice = t(lang, "settings.discreet_set", state=state)
+        else:
+            notice = t(lang, "settings.not_kept")
     elif len(action.args) == 2:
         minutes = int(action.args[1]) or None
-        svc.prefs.set(user.id, vanish_minutes=minutes)
-        if minutes:
+        kept = svc.prefs.set(user.id, vanish_minutes=minutes).kept
+        if minutes and kept:
             svc.vanisher.touch(chat.id, minutes)
             state = t(lang, "vanish.minutes", minutes=minutes)
         else:
+            # Not remembered, so not armed: later messages could not push the timer back.
             svc.vanisher.cancel(chat.id)
             state = t(lang, "vanish.off")
         notice = t(lang, "settings.vanish_set", state=state)
+        if not kept:
+            notice = t(lang, "settings.not_kept")
     await send(update, settings_screen(svc, user.id, lang, notice))
 
 
