@@ -47,8 +47,7 @@ class Keyboard(InlineKeyboardMarkup):
         return dict(cached)
 
 
-@functools.lru_cache(maxsize=KEYBOARD_CACHE)
-def _frozen(rows: tuple[tuple[Button, ...], ...]) -> Keyboard:
+def _built(rows: tuple[tuple[Button, ...], ...]) -> Keyboard:
     return Keyboard(
         [
             [
@@ -60,6 +59,9 @@ def _frozen(rows: tuple[tuple[Button, ...], ...]) -> Keyboard:
             for row in rows
         ]
     )
+
+
+_frozen = functools.lru_cache(maxsize=KEYBOARD_CACHE)(_built)
 
 
 def _keyboard(rows: Iterable[Iterable[Button]]) -> Keyboard:
@@ -196,7 +198,8 @@ def results_menu(lang: str, entries: Sequence[Entry]) -> InlineKeyboardMarkup:
         for e in entries
     ]
     rows.append([_home(lang)])
-    return _keyboard(rows)
+    # Built afresh, never cached: which entries a search found says what was searched.
+    return _built(tuple(tuple(row) for row in rows))
 
 
 def language_menu(lang: str) -> InlineKeyboardMarkup:

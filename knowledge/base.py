@@ -8,7 +8,7 @@ from datetime import date
 
 from knowledge.model import Entry, Snapshot, is_visible
 from knowledge.search import Hit, SearchIndex
-from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
+from knowledge.taxonomy import ALL_TOPICS, LANGUAGES, TOPIC_CATEGORY
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,9 @@ class KnowledgeBase:
         if cached is None:
             found = state.index.topic_entries(topic, region, show_examples=self.show_examples)
             cached = tuple(sorted(found, key=lambda e: (_KIND_ORDER[e.kind.value], e.id)))
-            if len(state.topics) < 4096:
+            # Only real topics are remembered: a deep link can carry any slug, and what
+            # people send must not fill a cache (privacy invariant).
+            if topic in TOPIC_CATEGORY and len(state.topics) < 4096:
                 state.topics[key] = cached
         return list(cached)
 

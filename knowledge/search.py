@@ -48,6 +48,7 @@ MIN_SCORE = 18.0
 # Hits far below the best one are noise to a person scanning a short list on a phone.
 RELATIVE_FLOOR = 0.4
 EXPANSION_LIMIT = 6
+# Expansions are cached only for words of the index's own vocabulary (see `_expand`).
 EXPANSION_CACHE = 4096
 # Misspellings are looked for among words at most this many letters longer or shorter.
 FUZZY_LENGTH_WINDOW = 2
@@ -731,6 +732,12 @@ class SearchIndex:
         cached = self._expansions.get(word)
         if cached is not None:
             return cached
+        # Only a word the content itself contains may be remembered, under the index's
+        # own copy of it: names, streets and numbers people type are never in the
+        # vocabulary, so they never outlive the search (privacy invariant: no cache
+        # keyed or filled by what people type beyond the words of the content).
+        own = self._vocab.ids.get(word)
+        keep = own is not None and own < len(self._df) and bool(self._df[own] > 0)
         root = stem(word)
         seen = max(self._df_of(word), self._df_of(root))
         rare = 0 < seen <= self._rare_df
@@ -749,9 +756,10 @@ class SearchIndex:
                     if self._df[term] < NEIGHBOUR_FACTOR * seen and self._idf[term] > ceiling:
                         caps[term] = ceiling / float(self._idf[term])
         result = tuple((term, similarity, caps[term]) for term, similarity in ranked)
-        if len(self._expansions) >= EXPANSION_CACHE:
-            self._expansions.clear()
-        self._expansions[word] = result
+        if keep and own is not None:
+            if len(self._expansions) >= EXPANSION_CACHE:
+                self._expansions.clear()
+            self._expansions[self._vocab.words[own]] = result
         return result
 
     def _df_of(self, word: str) -> int:
@@ -817,7 +825,7 @@ class SearchIndex:
         return [pair for length in sorted(by_length) for pair in by_length[length]]
 
     def _marker(self) -> np.ndarray:
-        """An int array over all documents for this thread; no need to clear it."""
+        """An int array over all documents for this thread, zero between searches."""
         marker = getattr(self._local, "marker", None)
         if marker is None:
             marker = self._local.marker = np.zeros(self.n_docs, dtype=np.int32)
@@ -940,6 +948,8 @@ class SearchIndex:
             positions = np.arange(len(touched), dtype=np.int32)
             marker[touched] = positions
             docs = touched[marker[touched] == positions]
+            # Zeroed again so the marker does not keep which documents a search matched.
+            marker[touched] = 0
             values = total[docs] * weights[docs]
             total[docs] = 0.0
             keep = values > 0
