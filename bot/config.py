@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.loader import DEFAULT_CONTENT_DIR
+from moderation.identity import FoundKey, find_key
 
 DEFAULT_API_URL = "https://api.telegram.org"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -49,6 +50,11 @@ class Config:
     webhook_url: str = ""
     webhook_listen: str = "0.0.0.0:8080"
     webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    # The moderator key: a file on another mount (a Docker or systemd secret), or hex in
+    # the environment. Never in the data directory, where a seized disk would hold both
+    # the hashes and the key to check them.
+    moderator_key_file: Path | None = None
+    moderator_key: Secret = field(default_factory=lambda: Secret(""))
 
     @property
     def base_url(self) -> str:
@@ -82,6 +88,17 @@ class Config:
             raise ConfigError(
                 "LANTERN_WEBHOOK_SECRET must be 16-256 characters of A-Z, a-z, 0-9, _ and -"
             )
+        key_file = env.get("LANTERN_MODERATOR_KEY_FILE", "").strip()
+        key_hex = env.get("LANTERN_MODERATOR_KEY", "").strip()
+        if key_file and key_hex:
+            raise ConfigError(
+                "set only one of LANTERN_MODERATOR_KEY_FILE and LANTERN_MODERATOR_KEY"
+            )
+        if key_hex and not re.fullmatch(r"(?:[0-9a-fA-F]{2}){32,}", key_hex):
+            raise ConfigError(
+                "LANTERN_MODERATOR_KEY must be at least 64 hex digits "
+                "(`lantern admin new-key PATH` makes a key file to use instead)"
+            )
         return cls(
             token=Secret(token),
             api_url=api_url,
@@ -93,4 +110,14 @@ class Config:
             webhook_url=webhook_url,
             webhook_listen=listen,
             webhook_secret=Secret(webhook_secret),
+            moderator_key_file=Path(key_file) if key_file else None,
+            moderator_key=Secret(key_hex),
+        )
+
+    def find_moderator_key(self, data_dir: Path | None = None) -> FoundKey | None:
+        """The moderator key as configured (see moderation.identity.find_key)."""
+        return find_key(
+            self.data_dir if data_dir is None else Path(data_dir),
+            self.moderator_key_file,
+            self.moderator_key.reveal(),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -18,12 +19,40 @@ from bot.trail import MessageTrail, Vanisher
 from knowledge.base import KnowledgeBase
 from knowledge.model import Snapshot
 from moderation import live
-from moderation.identity import Identity
+from moderation.identity import Identity, IdentityUnavailable, ModeratorKeyError, NoIdentity
 from moderation.limits import DailyLimiter
 from moderation.store import Store
 from moderation.workflow import Moderation, Moderator
 
 USER_SUBMISSIONS_PER_DAY = 5
+NO_KEY = (
+    "no moderator key is set, so nobody is recognised as a moderator (users are served as "
+    "usual); create one with `lantern admin new-key PATH` outside the data directory and "
+    "set LANTERN_MODERATOR_KEY_FILE=PATH"
+)
+
+logger = logging.getLogger("lantern.moderator_key")
+
+
+def _configured_identity(data_dir: Path) -> Identity:
+    """The Identity for the key `lantern run` was configured with; says what is wrong."""
+    from bot.config import Config, ConfigError
+
+    try:
+        found = Config.from_env().find_moderator_key(data_dir)
+    except (ConfigError, ModeratorKeyError) as exc:
+        logger.error("moderation is off: moderator key: %s", exc)
+        return NoIdentity("moderation is switched off on this server; tell its operator")
+    if found is None:
+        logger.warning("moderation is off: %s", NO_KEY)
+        return NoIdentity("moderation is switched off on this server; tell its operator")
+    if found.in_data_dir or found.legacy_file:
+        logger.warning(
+            "the moderator key is in the data directory, so a copy of that disk or a backup "
+            "holds both the hashes and the key: run `lantern admin migrate-key --to PATH` "
+            "(PATH on another mount) and set LANTERN_MODERATOR_KEY_FILE=PATH"
+        )
+    return Identity(found.key, legacy_key=found.legacy_key)
 
 
 @dataclass
@@ -62,10 +91,20 @@ class Services:
         if self.full is None:
             self.full = self.base
 
-    async def attach_store(self, data_dir: Path | str) -> None:
-        """Open the database and key, then serve YAML plus published peer tips."""
+    async def attach_store(self, data_dir: Path | str, identity: Identity | None = None) -> None:
+        """Open the database and moderator key, then serve YAML plus published peer tips.
+
+        Without `identity` (or one set before), the key is the configured one
+        (LANTERN_MODERATOR_KEY_FILE or LANTERN_MODERATOR_KEY). With no usable key, users
+        are served as always (published tips included) and nobody is a moderator; the
+        log says what to set. The key is never created here: the data directory is the
+        one place it must not be.
+        """
         self.store = await Store.open(data_dir)
-        self.identity = Identity.load_or_create(data_dir)
+        if identity is None:
+            identity = self.identity or _configured_identity(Path(data_dir))
+        self.identity = identity
+        await identity.attach(self.store)
         self.moderation = Moderation(self.store, now=self._now)
         self.moderation.on_change(self.refresh)
         await self.refresh()
@@ -136,9 +175,15 @@ class Services:
                 await self._refresh()
 
     async def moderator(self, user_id: int) -> Moderator | None:
+        """The moderator this person is, or None (also when no hash can be computed now:
+        /mod then answers like an unknown command, as it does for everyone else)."""
         if self.moderation is None or self.identity is None:
             return None
-        return await self.moderation.moderator_by_hash(self.identity.user_hash(user_id))
+        try:
+            user_hash = await self.identity.user_hash(user_id)
+        except IdentityUnavailable:
+            return None
+        return await self.moderation.moderator_by_hash(user_hash)
 
     def region_slugs(self) -> set[str]:
         snapshot = self.full or self.kb.snapshot

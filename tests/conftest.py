@@ -23,3 +23,15 @@ def small_snapshot():
 @pytest.fixture
 def small_kb(small_snapshot) -> KnowledgeBase:
     return KnowledgeBase(small_snapshot)
+
+
+@pytest.fixture(autouse=True)
+def cheap_moderator_key(monkeypatch):
+    """Every test runs with a moderator key configured, as `lantern run` should, and with
+    scrypt parameters that cost microseconds instead of ~100 ms per id.
+    tests/test_identity.py checks the production parameters; tests about a missing key
+    remove the variable themselves."""
+    from moderation import identity
+
+    monkeypatch.setattr(identity, "DEFAULT_COST", identity.ScryptCost(n=16, r=1, p=1))
+    monkeypatch.setenv("LANTERN_MODERATOR_KEY", "5a" * 32)

@@ -686,7 +686,8 @@ async def _text_rename(
 
 async def _join(svc: Services, uid: int, lang: str, flow: Flow, text: str) -> Screen:
     assert svc.moderation is not None and svc.identity is not None
-    moderator = await svc.moderation.redeem(flow.data["code"], svc.identity.user_hash(uid), text)
+    user_hash = await svc.identity.user_hash(uid)  # slow (scrypt), off the event loop
+    moderator = await svc.moderation.redeem(flow.data["code"], user_hash, text)
     svc.flows.end(uid)
     return _with_menu(
         lang,
