@@ -109,6 +109,15 @@ MIGRATIONS: Sequence[str] = (
         at TEXT NOT NULL
     );
     """,
+    # 3: the audit log names a moderator by id, which no rename can change (security
+    # review, finding 9). Older rows get the id of the one moderator whose current name
+    # they carry; a name shared by several, or since changed, stays unattributed (NULL).
+    """
+    ALTER TABLE audit ADD COLUMN moderator_id INTEGER REFERENCES moderators(id);
+    UPDATE audit SET moderator_id = (
+        SELECT m.id FROM moderators m WHERE m.pseudonym = audit.pseudonym
+    ) WHERE (SELECT COUNT(*) FROM moderators m WHERE m.pseudonym = audit.pseudonym) = 1;
+    """,
 )
 
 

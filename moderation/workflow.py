@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import secrets
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -93,6 +94,20 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditRecord:
+    name: str  # the display name at the time, or "server"
+    moderator_id: int | None  # who it really was; None for the server and old, unclear rows
+    action: str
+    object: str
+    at: str
+
+    @property
+    def who(self) -> str:
+        """'Owl (#3)': a name can be copied or changed, the number cannot."""
+        return self.name if self.moderator_id is None else f"{self.name} (#{self.moderator_id})"
+
+
+@dataclass(frozen=True, slots=True)
 class SharedTip:
     id: int
     topic: str
@@ -109,7 +124,59 @@ def valid_pseudonym(name: str) -> str:
     name = clean(name)
     if not 1 <= len(name) <= MAX_PSEUDONYM or "\n" in name:
         raise ModerationError(f"a display name is 1-{MAX_PSEUDONYM} characters on one line")
+    if not name_key(name):
+        raise ModerationError("a display name needs at least one visible letter or digit")
     return name
+
+
+# Cyrillic and Greek letters that look like Latin ones (after casefolding), and a few
+# Latin variants, so that "Stаr" with a Cyrillic а cannot pose as "Star". A small part of
+# Unicode's confusables table: the letters that appear in names.
+_CONFUSABLE = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+        "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i",
+        "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ɑ": "a", "ı": "i",
+        "ɡ": "g", "ο": "o", "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k",
+        "ν": "v", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ϲ": "c", "ϳ": "j",
+        "ѵ": "v", "ʏ": "y", "ᴀ": "a",
+    }
+)  # fmt: skip
+# Names the audit log and the review queue use for actions no moderator took.
+_RESERVED_NAMES = frozenset({"server", "import"})
+
+
+def name_key(name: str) -> str:
+    """What a display name looks like, for telling names apart.
+
+    Two names with the same key would be read as the same person in the audit log and
+    the review queue, so only one moderator may hold each key. Folded: compatibility
+    forms (NFKC: full-width, ligatures), case, invisible format characters, accents and
+    other combining marks, look-alike Cyrillic and Greek letters, and runs of spaces.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").casefold()
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.translate(_CONFUSABLE).split())
+
+
+async def _name_taken(db, name: str, moderator_id: int | None) -> bool:
+    """Whether another moderator, present or past, holds a name that looks like `name`.
+
+    Past moderators count too: the audit log still shows their names.
+    """
+    key = name_key(name)
+    if key in _RESERVED_NAMES:
+        return True
+    cursor = await db.execute("SELECT pseudonym FROM moderators WHERE id IS NOT ?", (moderator_id,))
+    return any(name_key(row["pseudonym"]) == key for row in await cursor.fetchall())
+
+
+NAME_TAKEN = (
+    "another moderator has that display name, or one that looks the same; please choose "
+    "a different one"
+)
 
 
 class Moderation:
@@ -140,9 +207,17 @@ class Moderation:
             await listener()
 
     async def _audit(self, db, who: Moderator | None, action: str, obj: str) -> None:
+        # The name as it was then, for reading, and the id, which no rename changes.
         await db.execute(
-            "INSERT INTO audit (pseudonym, action, object, at) VALUES (?, ?, ?, ?)",
-            (who.pseudonym if who else "server", action, obj, self._stamp()),
+            "INSERT INTO audit (pseudonym, moderator_id, action, object, at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                who.pseudonym if who else "server",
+                who.id if who else None,
+                action,
+                obj,
+                self._stamp(),
+            ),
         )
 
     # ----- roles -----------------------------------------------------------------------
@@ -225,6 +300,8 @@ class Moderation:
             existing = await cursor.fetchone()
             if existing is not None and existing["active"]:
                 raise ModerationError("you are already a moderator")
+            if await _name_taken(db, name, existing["id"] if existing is not None else None):
+                raise ModerationError(NAME_TAKEN)
             if existing is not None:
                 await db.execute(
                     "UPDATE moderators SET active = 1, role = ?, pseudonym = ? WHERE id = ?",
@@ -269,6 +346,8 @@ class Moderation:
         me = await self._fresh(who)
         name = valid_pseudonym(pseudonym)
         async with self.store.transaction() as db:
+            if await _name_taken(db, name, me.id):
+                raise ModerationError(NAME_TAKEN)
             await db.execute("UPDATE moderators SET pseudonym = ? WHERE id = ?", (name, me.id))
             await self._audit(db, me, "rename", name)
         return Moderator(me.id, name, me.role)
@@ -635,11 +714,17 @@ class Moderation:
         await self.close_shared_tip(by, shared_id, adopted=True)
         return tip_id
 
-    async def audit_log(self, limit: int = 50) -> list[tuple[str, str, str, str]]:
+    async def audit_log(self, limit: int = 50) -> list[AuditRecord]:
+        """The latest audit records, newest first."""
         rows = await self.store.fetch_all(
-            "SELECT pseudonym, action, object, at FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+            "SELECT pseudonym, moderator_id, action, object, at FROM audit "
+            "ORDER BY id DESC LIMIT ?",
+            (limit,),
         )
-        return [(r["pseudonym"], r["action"], r["object"], r["at"]) for r in rows]
+        return [
+            AuditRecord(r["pseudonym"], r["moderator_id"], r["action"], r["object"], r["at"])
+            for r in rows
+        ]
 
 
 def tip_id_of(entry_id: str) -> int | None:
@@ -649,4 +734,12 @@ def tip_id_of(entry_id: str) -> int | None:
     return None
 
 
-__all__ = ["Moderation", "ModerationError", "Moderator", "tip_entry_id", "tip_id_of"]
+__all__ = [
+    "AuditRecord",
+    "Moderation",
+    "ModerationError",
+    "Moderator",
+    "name_key",
+    "tip_entry_id",
+    "tip_id_of",
+]

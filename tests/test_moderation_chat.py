@@ -239,3 +239,21 @@ async def test_overlong_titles_and_broken_markup_are_refused_with_a_reason(chat)
     step = await bea.say("Si 2 < 3 & 4 > 1, está bien, con **negrita**.")
     step = await bea.tap(step, "12 months")
     assert "Si 2 &lt; 3 &amp; 4 &gt; 1, está bien, con <b>negrita</b>." in step["text"]
+
+
+async def test_no_one_can_pass_as_another_moderator_and_the_audit_log_shows_numbers(chat):
+    app, request, services, _ = chat
+    ada, bea = await make_team(app, request, services)
+    menu = await bea.say("/mod")
+    await bea.tap(menu, "My display name")
+    for copy in ("ADA", "\u0410da", "A\u200bda"):  # case, Cyrillic А, zero-width space
+        refused = await bea.say(copy)
+        assert "another moderator has that display name" in refused["text"]
+    done = await bea.say("Bee")
+    assert done["text"].startswith(t("en", "mod.rename.done", name="Bee"))
+    assert sorted(m.pseudonym for m in await services.moderation.moderators()) == ["Ada", "Bee"]
+    team = await ada.press(callbacks.encode(Op.MOD, "a"))
+    assert any("Bee #2" in label for label, _ in buttons(team))
+    log = await ada.tap(team, "Audit log")
+    assert "Bea (#2): rename Bee" in log["text"]
+    assert "Ada (#1): join admin" in log["text"]

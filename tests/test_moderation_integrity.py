@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge.model import Kind
 from moderation.drafts import Draft, DraftText, host_of, links, misleading_links, problems
 from moderation.limits import defang
+from moderation.store import Store
+from moderation.workflow import Moderation, ModerationError, Moderator, name_key, valid_pseudonym
 
 REGIONS = {"global", "us"}
 TODAY = date(2026, 11, 21)
@@ -137,12 +140,12 @@ ATTACK_BODY = (
 )
 
 
-def tip(body: str) -> Draft:
+def tip(body: str, title: str = "Clinic booking") -> Draft:
     return Draft(
         kind=Kind.TIP,
         topics=("outdoor-work",),
         regions=("us",),
-        texts={"en": DraftText("Clinic booking", body)},
+        texts={"en": DraftText(title, body)},
         review_by=date(2027, 5, 1),
     )
 
@@ -186,3 +189,81 @@ def test_links_are_read_from_what_users_get():
     assert link.url == "https://x.org/?a=1&b=2"
     assert links("[broken](https://x.org") == []
     assert host_of("https://plannedparenth\u043e\u043ed.org/x").startswith("xn--")
+
+
+# ----- finding 9: who the audit log names ------------------------------------------------
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def mod(tmp_path):
+    store = await Store.open(tmp_path)
+    moderation = Moderation(store, now=lambda: NOW)
+    yield moderation
+    await store.close()
+
+
+async def trio(mod: Moderation) -> tuple[Moderator, Moderator, Moderator]:
+    """Star (admin), Moth and Owl, as in the review's reproduction."""
+    star = await mod.redeem(await mod.create_invite("admin"), "hash-star", "Star")
+    moth = await mod.redeem(await mod.create_invite("moderator", by=star), "hash-moth", "Moth")
+    owl = await mod.redeem(await mod.create_invite("moderator", by=star), "hash-owl", "Owl")
+    return star, moth, owl
+
+
+LOOK_ALIKES = [
+    "Star",
+    "star",
+    "  STAR ",
+    "St\u0430r",  # Cyrillic а
+    "\u0405tar",  # Cyrillic Ѕ
+    "S\u200btar",  # zero-width space
+    "St\u00e1r",  # accent
+    "Sta\u0301r",  # combining accent
+    "\uff33\uff54\uff41\uff52",  # full-width
+    "server",  # what the audit log calls the server itself
+]
+
+
+async def test_the_rename_attack_is_refused_and_the_audit_names_the_real_moderator(mod):
+    star, moth, owl = await trio(mod)
+    for name in LOOK_ALIKES:
+        with pytest.raises(ModerationError, match="another moderator has that display name"):
+            await mod.rename(owl, name)
+    assert sorted(m.pseudonym for m in await mod.moderators()) == ["Moth", "Owl", "Star"]
+    # Owl acts, renames, acts again: every record carries Owl's number, not a name.
+    await mod.submit(owl, tip("Main Street is lit."), REGIONS)
+    await mod.rename(owl, "Night Owl")
+    await mod.submit(owl, tip("The lot behind 5th is dark."), REGIONS)
+    records = [r for r in await mod.audit_log() if r.action in ("submit", "rename")]
+    assert [(r.who, r.action) for r in records] == [
+        (f"Night Owl (#{owl.id})", "submit"),
+        (f"Owl (#{owl.id})", "rename"),
+        (f"Owl (#{owl.id})", "submit"),
+    ]
+    assert all(r.moderator_id == owl.id for r in records)
+    assert star.id != owl.id and moth.id != owl.id
+    # Changing one's own name's case or spacing is fine: it is still one's own name.
+    assert (await mod.rename(moth, "MOTH")).pseudonym == "MOTH"
+
+
+async def test_joining_under_a_name_in_use_is_refused_and_the_invite_stays_good(mod):
+    star, _, _ = await trio(mod)
+    code = await mod.create_invite("moderator", by=star)
+    with pytest.raises(ModerationError, match="another moderator has that display name"):
+        await mod.redeem(code, "hash-eve", "st\u0430r")
+    assert await mod.invite_role(code) == "moderator"
+    eve = await mod.redeem(code, "hash-eve", "Eve")
+    # A removed moderator's name stays theirs: the audit log still shows it.
+    await mod.remove(star, eve.id)
+    with pytest.raises(ModerationError, match="another moderator has that display name"):
+        await mod.redeem(await mod.create_invite("moderator", by=star), "hash-x", "EVE")
+
+
+def test_name_key_folds_what_looks_alike_and_keeps_what_does_not():
+    assert len({name_key(n) for n in LOOK_ALIKES[:-1]}) == 1
+    assert name_key("Rosa") != name_key("Rose")
+    assert name_key("🦉 Owl") != name_key("Owl")
+    with pytest.raises(ModerationError, match="visible"):
+        valid_pseudonym("\u200b\u200b")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from moderation.store import DB_NAME, MIGRATIONS, Store, StoreError
@@ -74,3 +76,34 @@ async def test_a_backup_is_never_readable_by_others_not_even_while_written(tmp_p
     async with aiosqlite.connect(path) as db:
         cursor = await db.execute("SELECT length(value) FROM settings WHERE key = 'motto'")
         assert (await cursor.fetchone())[0] == 50_000
+
+
+async def test_audit_gains_moderator_ids_filled_only_where_the_name_is_unambiguous(tmp_path):
+    # A database as version 2 left it: the audit log names people by display name only.
+    path = tmp_path / DB_NAME
+    old = sqlite3.connect(path)
+    for number, sql in enumerate(MIGRATIONS[:2], start=1):
+        old.executescript(sql)
+        old.execute("INSERT INTO schema_migrations VALUES (?, '2026-01-01')", (number,))
+    old.executemany(
+        "INSERT INTO moderators (id, user_hash, pseudonym, role, added_on) "
+        "VALUES (?, ?, ?, 'moderator', '2026-01-01')",
+        [(1, "h1", "Ada"), (2, "h2", "Bea"), (3, "h3", "Bea")],
+    )
+    old.executemany(
+        "INSERT INTO audit (pseudonym, action, object, at) VALUES (?, ?, '', '2026-01-01')",
+        [("Ada", "approve"), ("Bea", "retire"), ("server", "invite"), ("Gone", "submit")],
+    )
+    old.commit()
+    old.close()
+    store = await Store.open(tmp_path)
+    try:
+        rows = await store.fetch_all("SELECT pseudonym, moderator_id FROM audit ORDER BY id")
+        assert [tuple(r) for r in rows] == [
+            ("Ada", 1),
+            ("Bea", None),  # two moderators were called Bea: unclear, so not guessed
+            ("server", None),
+            ("Gone", None),
+        ]
+    finally:
+        await store.close()

@@ -711,7 +711,12 @@ async def _act_team(svc: Services, me: Moderator, lang: str, uid: int, values: l
     rows = [
         [
             _b(
-                t(lang, "mod.member.show", name=m.pseudonym, role=t(lang, f"mod.role.{m.role}")),
+                t(
+                    lang,
+                    "mod.member.show",
+                    name=f"{m.pseudonym} #{m.id}",
+                    role=t(lang, f"mod.role.{m.role}"),
+                ),
                 "av",
                 m.id,
             )
@@ -736,7 +741,12 @@ async def _act_member(svc: Services, me: Moderator, lang: str, uid: int, values:
     if member is None:
         raise ModerationError("no such moderator")
     text = esc(
-        t(lang, "mod.member.show", name=member.pseudonym, role=t(lang, f"mod.role.{member.role}"))
+        t(
+            lang,
+            "mod.member.show",
+            name=f"{member.pseudonym} #{member.id}",
+            role=t(lang, f"mod.role.{member.role}"),
+        )
     )
     rows = [[_b(t(lang, "mod.btn.remove"), "ax", member.id)], [_b(t(lang, "btn.back"), "a")]]
     return _with_menu(lang, text, rows)
@@ -761,9 +771,10 @@ async def _act_audit(svc: Services, me: Moderator, lang: str, uid: int, values: 
     assert svc.moderation is not None
     if not me.is_admin:
         raise ModerationError("only admins can do that")
+    # "name (#id)": the number is the moderator's row, which no rename can take over.
     lines = [
-        f"{esc(at[:16])} {esc(who)}: {esc(action)} {esc(obj)}"
-        for who, action, obj, at in await svc.moderation.audit_log(30)
+        f"{esc(r.at[:16])} {esc(r.who)}: {esc(r.action)} {esc(r.object)}"
+        for r in await svc.moderation.audit_log(30)
     ]
     text = t(lang, "mod.audit.title") + "\n" + "\n".join(lines)
     return _with_menu(lang, text[: MAX_MESSAGE - 100], [[_b(t(lang, "btn.back"), "a")]])
