@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dtm
 import functools
+import logging
 import signal
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import (
@@ -14,6 +17,8 @@ from telegram import (
     LinkPreviewOptions,
     Update,
 )
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import ODVInput
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -28,7 +33,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import heap, reload
+from bot import heap, logs, reload
 from bot.config import Config
 from bot.handlers import browse, commands, errors, groups, moderate, safety, search, sharing
 from bot.handlers.common import SERVICES_KEY
@@ -43,6 +48,53 @@ from knowledge.taxonomy import DEFAULT_LANGUAGE
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 PRIVATE_COMMANDS = ("start", "help", "privacy", "wipe")
 CONFIG_KEY = "lantern.config"
+log = logging.getLogger("lantern.updates")
+
+
+def parse_updates(result: object, bot: ExtBot) -> tuple[Update, ...]:
+    """A getUpdates answer, each update parsed on its own.
+
+    PTB parses the batch as a whole: one malformed update loses every other one, and PTB
+    logs the whole raw batch (texts, names, ids). Here a bad update is dropped alone, and
+    only its type of error is logged. It is replaced by an empty update with its number,
+    so polling moves past it instead of fetching it again forever.
+    """
+    if not isinstance(result, list):
+        log.warning("getUpdates: the answer was not a list; nothing read from it")
+        return ()
+    updates: list[Update] = []
+    for raw in result:
+        try:
+            update = Update.de_json(raw, bot)
+        except Exception as exc:  # any shape a server may send
+            log.warning("an update could not be read and was dropped (%s)", type(exc).__name__)
+            number = raw.get("update_id") if isinstance(raw, dict) else None
+            if isinstance(number, int) and not isinstance(number, bool):
+                updates.append(Update(update_id=number))
+            continue
+        if update is not None and not _complete(update):
+            # PTB accepts some updates the Bot API never sends (a message without a chat);
+            # handlers would trip over them, so they go the same way.
+            log.warning("an update could not be read and was dropped (incomplete)")
+            update = Update(update_id=update.update_id)
+        if update is not None:
+            bot.insert_callback_data(update)
+            updates.append(update)
+    return tuple(updates)
+
+
+def _complete(update: Update) -> bool:
+    """What the handlers rely on and the Bot API always sends: messages have a chat and a
+    numeric id."""
+    message = update.effective_message
+    if message is None:
+        return True
+    chat = getattr(message, "chat", None)
+    return (
+        chat is not None
+        and isinstance(getattr(chat, "id", None), int)
+        and isinstance(message.message_id, int)
+    )
 
 
 class PrivateApplication(Application):
@@ -77,6 +129,42 @@ class PrivateBot(ExtBot):
     def __repr__(self) -> str:
         return f"{type(self).__name__}[token=<redacted>]"
 
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: int | dtm.timedelta | None = None,
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: dict[str, Any] | None = None,
+    ) -> tuple[Update, ...]:
+        """getUpdates as PTB does it, except that updates are parsed one by one."""
+        data: dict[str, Any] = {
+            "timeout": timeout,
+            "offset": offset,
+            "limit": limit,
+            "allowed_updates": allowed_updates,
+        }
+        if isinstance(read_timeout, DefaultValue):
+            base = self._request[0].read_timeout or 0
+        else:
+            base = read_timeout or 0
+        waiting = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else timeout or 0
+        result = await self._post(
+            "getUpdates",
+            data,
+            read_timeout=base + waiting,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            api_kwargs=api_kwargs,
+        )
+        return parse_updates(result, self)
+
     async def send_message(self, chat_id: Any, text: str, *args: Any, **kwargs: Any) -> Any:
         if self._outgoing is not None:
             text = self._outgoing.text(chat_id, text)
@@ -90,7 +178,12 @@ class PrivateBot(ExtBot):
     ) -> Any:
         if self._outgoing is not None:
             text = self._outgoing.text(chat_id, text)
-        return await super().edit_message_text(text, chat_id, *args, **kwargs)
+        message = await super().edit_message_text(text, chat_id, *args, **kwargs)
+        if self._outgoing is not None:
+            # The edited message may predate this process (a menu from before a restart):
+            # remember it, or /wipe would leave behind whatever it now shows.
+            self._outgoing.sent(message)
+        return message
 
     async def send_photo(
         self, chat_id: Any, photo: Any, caption: str | None = None, *args: Any, **kwargs: Any
@@ -113,6 +206,7 @@ async def _starting(application: Application) -> None:
     heap.release()
     await register_commands(application)
     services.sweeper = asyncio.create_task(safety.sweeping(application.bot, services))
+    services.freshener = asyncio.create_task(services.keeping_fresh())
     if services.content_dir is None:
         services.content_dir = config.content_dir
     services.watcher = asyncio.create_task(reload.watching(application.bot, services))
@@ -127,10 +221,10 @@ async def _starting(application: Application) -> None:
 
 async def _stopping(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
-    for task in (services.sweeper, services.watcher):
+    for task in (services.sweeper, services.watcher, services.freshener):
         if task is not None:
             task.cancel()
-    services.sweeper = services.watcher = None
+    services.sweeper = services.watcher = services.freshener = None
     config: Config = application.bot_data[CONFIG_KEY]
     with contextlib.suppress(OSError):
         (config.data_dir / reload.PID_FILE).unlink()
@@ -220,6 +314,9 @@ def build_application(
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ),
     )
+    # Library log records can quote updates (PTB logs raw answers at DEBUG and a whole
+    # unreadable batch at CRITICAL): stripped as they are made, whoever configured logging.
+    logs.withhold_library_details()
     processor = PerChatUpdateProcessor()
     application = (
         ApplicationBuilder()

@@ -18,7 +18,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.loader import DEFAULT_CONTENT_DIR, REGIONS_FILE, content_files, load_directory
 from knowledge.model import Snapshot
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lantern.content")
 
 COMPILED_DIR = "compiled"
 # The code that decides whether content is valid, how cards render and how the index is

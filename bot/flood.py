@@ -1,4 +1,8 @@
-"""Per-person flood control: a burst gets one polite notice, then silence until it stops."""
+"""Per-person flood control: a burst gets one polite notice, then silence until it stops.
+
+A person is admitted no faster than their replies can be sent (bot.transport's rate per
+chat): admitting more would only build a line of answers that arrive ever later.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.memory import SaltedKeys
+from bot.transport import CHAT_PER_SECOND
 
-BURST = 20
-PER_SECOND = 2.0
+BURST = 8
+PER_SECOND = CHAT_PER_SECOND
 MAX_PEOPLE = 20_000
 
 
@@ -49,9 +54,10 @@ class FloodGuard:
         self._buckets[key] = bucket
         while len(self._buckets) > self.max_people:
             self._buckets.popitem(last=False)
+        if bucket.warned and bucket.tokens >= self.burst:
+            bucket.warned = False  # quiet long enough to have a full allowance again
         if bucket.tokens >= 1:
             bucket.tokens -= 1
-            bucket.warned = False
             return "ok"
         if bucket.warned:
             return "drop"

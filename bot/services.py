@@ -55,6 +55,10 @@ def _configured_identity(data_dir: Path) -> Identity:
     return Identity(found.key, legacy_key=found.legacy_key)
 
 
+FRESH_CHECK_SECONDS = 60.0
+log = logging.getLogger("lantern.services")
+
+
 @dataclass
 class Services:
     """One per application. Without a store (tests, console) moderation is simply off."""
@@ -81,6 +85,7 @@ class Services:
     admin_chats: set[int] = field(default_factory=set)
     sweeper: asyncio.Task[None] | None = None
     watcher: asyncio.Task[None] | None = None
+    freshener: asyncio.Task[None] | None = None
     _built_on: date | None = None
 
     def __post_init__(self) -> None:
@@ -173,6 +178,20 @@ class Services:
         async with self._refreshing:
             if self._built_on != self.today():  # another update may have done it meanwhile
                 await self._refresh()
+
+    async def keeping_fresh(self, interval: float = FRESH_CHECK_SECONDS) -> None:
+        """In the background, never in front of a person's answer: if the moderators'
+        database cannot be read, people keep getting the content already in memory, and
+        the refresh is tried again a minute later."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.ensure_fresh()
+            except Exception as exc:  # keep serving the last content whatever this hit
+                log.error(
+                    "daily refresh failed (%s); serving the content already loaded",
+                    type(exc).__name__,
+                )
 
     async def moderator(self, user_id: int) -> Moderator | None:
         """The moderator this person is, or None (also when no hash can be computed now:

@@ -2,8 +2,9 @@
 
 - About 30 messages a second overall and about 1 a second per chat (with a small burst,
   so a menu tap still feels instant): the bot stays under Telegram's limits by itself.
-- 429 "retry after N": wait N seconds, then try again; nothing else is sent on that
-  path meanwhile.
+- 429 "retry after N": wait N seconds, then try again; nothing else is sent to that chat
+  meanwhile (a 429 without a chat pauses that method). Other chats are not held up.
+- At most about 20 messages a minute to a group (Telegram's group limit).
 - A 5xx answer means the call was not carried out: retry with backoff.
 - A dropped connection or a timeout may have carried the call out: a retry could send a
   reply twice, so it is not retried (getUpdates, which PTB retries itself, loses nothing:
@@ -27,8 +28,23 @@ from bot.memory import SaltedKeys
 OVERALL_PER_SECOND = 30.0
 CHAT_PER_SECOND = 1.0
 CHAT_BURST = 4.0
+# Telegram allows a bot about 20 messages a minute in one group: one every 3 s or more
+# never exceeds 20 in any minute.
+GROUP_PER_SECOND = 19 / 60
+GROUP_BURST = 1.0
 MAX_RETRIES = 5
+# However often Telegram says "retry after", one call never waits longer than this in all:
+# past it, the answer is given up (and logged as such) rather than hold its chat's line.
+MAX_RETRY_SECONDS = 30.0
 MAX_CHATS = 10_000
+# Only messages count towards Telegram's message limits; answering a button or an inline
+# query, deleting and setup calls have a budget of their own, so they never wait for
+# someone else's messages (nor the reverse).
+_MESSAGE_PREFIXES = ("send", "edit", "copy", "forward")
+
+
+def counts_as_message(endpoint: str) -> bool:
+    return endpoint.startswith(_MESSAGE_PREFIXES)
 
 
 class ServerError(NetworkError):
@@ -43,6 +59,13 @@ class LanternRequest(HTTPXRequest):
         if code >= 500:
             raise ServerError(f"Telegram server error ({code})")
         return code, payload
+
+
+class GaveUp(NetworkError):
+    """A call that would have waited past MAX_RETRY_SECONDS for a pause to end."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__(f"{endpoint}: gave up waiting for Telegram's rate limit")
 
 
 class _Bucket:
@@ -66,16 +89,24 @@ class LanternRateLimiter(BaseRateLimiter[None]):
         overall_per_second: float = OVERALL_PER_SECOND,
         chat_per_second: float = CHAT_PER_SECOND,
         chat_burst: float = CHAT_BURST,
+        group_per_second: float = GROUP_PER_SECOND,
+        group_burst: float = GROUP_BURST,
         max_retries: int = MAX_RETRIES,
+        max_retry_seconds: float = MAX_RETRY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
         self._overall = _Bucket(overall_per_second, overall_per_second, clock)
+        self._other = _Bucket(overall_per_second, overall_per_second, clock)
         self._chat_rate, self._chat_burst = chat_per_second, chat_burst
+        self._group_rate, self._group_burst = group_per_second, group_burst
         self._chats: OrderedDict[bytes, _Bucket] = OrderedDict()
         self._keys = SaltedKeys()
+        # A 429 pauses the chat it concerns (by salted key); one without a chat, the method.
+        self._chat_paused: dict[bytes, float] = {}
         self._paused_until: dict[str, float] = {}
         self.max_retries = max_retries
+        self.max_retry_seconds = max_retry_seconds
 
     async def initialize(self) -> None:
         return None
@@ -83,15 +114,38 @@ class LanternRateLimiter(BaseRateLimiter[None]):
     async def shutdown(self) -> None:
         return None
 
-    def _chat_bucket(self, chat_id: int) -> _Bucket:
-        key = self._keys.key(chat_id)
-        bucket = self._chats.pop(key, None) or _Bucket(
-            self._chat_rate, self._chat_burst, self._clock
-        )
+    def _chat_bucket(self, key: bytes, group: bool) -> _Bucket:
+        bucket = self._chats.pop(key, None)
+        if bucket is None:
+            bucket = (
+                _Bucket(self._group_rate, self._group_burst, self._clock)
+                if group
+                else _Bucket(self._chat_rate, self._chat_burst, self._clock)
+            )
         self._chats[key] = bucket
         while len(self._chats) > MAX_CHATS:
+            # A chat forgotten here only gets a fresh allowance: nothing is lost.
             self._chats.popitem(last=False)
         return bucket
+
+    def _pause_left(self, endpoint: str, key: bytes | None) -> float:
+        now = self._clock()
+        if key is None:
+            return self._paused_until.get(endpoint, 0.0) - now
+        until = self._chat_paused.get(key)
+        if until is None:
+            return 0.0
+        if until <= now:
+            del self._chat_paused[key]
+            return 0.0
+        return until - now
+
+    def _pause(self, endpoint: str, key: bytes | None, seconds: float) -> None:
+        until = self._clock() + seconds
+        if key is None:
+            self._paused_until[endpoint] = until
+        else:
+            self._chat_paused[key] = max(until, self._chat_paused.get(key, 0.0))
 
     async def process_request(
         self,
@@ -103,26 +157,34 @@ class LanternRateLimiter(BaseRateLimiter[None]):
         rate_limit_args: None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = data.get("chat_id")
-        delay = self._overall.wait_time()
-        if isinstance(chat_id, int):
-            delay = max(delay, self._chat_bucket(chat_id).wait_time())
+        key = self._keys.key(chat_id) if isinstance(chat_id, int) else None
+        if counts_as_message(endpoint):
+            delay = self._overall.wait_time()
+            if isinstance(chat_id, int) and key is not None:
+                delay = max(delay, self._chat_bucket(key, chat_id < 0).wait_time())
+        else:
+            delay = self._other.wait_time()
         if delay > 0:
             await asyncio.sleep(delay)
+        deadline = self._clock() + self.max_retry_seconds
         attempt = 0
         while True:
-            paused = self._paused_until.get(endpoint, 0.0) - self._clock()
+            paused = self._pause_left(endpoint, key)
             if paused > 0:
+                if self._clock() + paused > deadline:
+                    raise GaveUp(endpoint)
                 await asyncio.sleep(paused)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = exc.retry_after
                 seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-                self._paused_until[endpoint] = self._clock() + seconds
-                if attempt >= self.max_retries:
+                self._pause(endpoint, key, seconds)
+                if attempt >= self.max_retries or self._clock() + seconds > deadline:
                     raise
             except ServerError:
-                if attempt >= self.max_retries:
+                backoff = min(0.2 * 2**attempt, 5.0)
+                if attempt >= self.max_retries or self._clock() + backoff > deadline:
                     raise
-                await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
+                await asyncio.sleep(backoff)
             attempt += 1

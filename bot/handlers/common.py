@@ -66,7 +66,6 @@ def guarded(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
-            await services(context).ensure_fresh()
             await handler(update, context)
         except Exception as exc:  # the boundary where failures stop
             log.error(

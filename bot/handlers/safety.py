@@ -13,10 +13,11 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards, render
 from bot.callbacks import Action, Op, decode
-from bot.handlers.common import guarded, send, services, user_lang, user_region
+from bot.handlers.common import send, services, user_lang, user_region
 from bot.i18n import t
 from bot.screens import Screen
 from bot.services import Services
+from bot.updates import INLINE, OTHER, WIPE
 from knowledge.model import Entry, Kind, Police
 from knowledge.taxonomy import GLOBAL_REGION
 
@@ -70,21 +71,27 @@ async def wipe_chat(
     return len(ids)
 
 
-@guarded
 async def wipe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/wipe or the Wipe button: the conversation vanishes, with nothing left behind."""
-    svc = services(context)
-    chat = update.effective_chat
-    if chat is None or chat.type != chat.PRIVATE:
-        return
-    if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer()
-    also = tuple(m.message_id for m in (update.effective_message,) if m is not None)
-    svc.flows.end(chat.id)
-    user = update.effective_user
-    code = user.language_code if user is not None else None
-    await wipe_chat(context.bot, svc, chat.id, also, tell=True, language_code=code)
+    """/wipe or the Wipe button: the conversation vanishes, with nothing left behind.
+
+    Not `guarded`: whatever fails, nothing is sent into the chat the person wants empty,
+    and nothing here needs the database.
+    """
+    try:
+        svc = services(context)
+        chat = update.effective_chat
+        if chat is None or chat.type != chat.PRIVATE:
+            return
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+        also = tuple(m.message_id for m in (update.effective_message,) if m is not None)
+        svc.flows.end(chat.id)
+        user = update.effective_user
+        code = user.language_code if user is not None else None
+        await wipe_chat(context.bot, svc, chat.id, also, tell=True, language_code=code)
+    except Exception as exc:  # the boundary: log the type only, never answer
+        log.error("wipe failed: %s", type(exc).__name__)
 
 
 async def sweep(bot: Bot, svc: Services) -> None:
@@ -205,34 +212,58 @@ async def on_help_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def _is_wipe(update: Update) -> bool:
-    if update.message is not None and update.message.text:
-        return update.message.text.split()[0].split("@")[0] == "/wipe"
+    message = update.message
+    if message is not None and message.text:
+        # split() of a text that is all whitespace to Python (U+3000, U+2028...) is empty.
+        words = message.text.split(maxsplit=1)
+        return bool(words) and words[0].split("@")[0].lower() == "/wipe"
     if update.callback_query is not None:
         action = decode(update.callback_query.data)
         return action is not None and action.op is Op.WIPE
     return False
 
 
-async def admit(svc: Services, bot: Bot, update: object) -> bool:
-    """Before an update is handled: remember its id (for /wipe), and hold back floods.
-
-    A flooding person gets one polite notice, then silence until they slow down; their
-    extra updates are dropped here, before they take anyone else's place in line.
-    """
-    if not isinstance(update, Update):
-        return True
+def _remember_ids(svc: Services, update: Update) -> None:
+    """Ids /wipe must delete: a private message, and the menu a button press belongs to
+    (after a restart that menu was sent by an earlier process, and is edited from now on)."""
     message = update.message
     if message is not None and message.chat.type == message.chat.PRIVATE:
         svc.outgoing.seen(message.chat.id, message.message_id)
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None or chat.type != chat.PRIVATE or _is_wipe(update):
-        return True
-    verdict = svc.flood.check(user.id)
-    if verdict == "ok":
-        return True
-    if verdict == "warn":
-        lang = svc.language(user.id, user.language_code, touch=False)
-        with contextlib.suppress(TelegramError):
-            await bot.send_message(chat.id, t(lang, "flood.notice"))
-    return False
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        pressed = query.message
+        if pressed.chat.type == pressed.chat.PRIVATE:
+            svc.outgoing.seen(pressed.chat.id, pressed.message_id)
+
+
+async def admit(svc: Services, bot: Bot, update: object) -> str | None:
+    """Before an update waits for its turn: remember ids (for /wipe), hold back floods.
+
+    Returns the update's kind for its chat's line (bot.updates), or None to drop it. Every
+    person is under flood control, in private chats, groups and inline mode alike: a burst
+    gets one polite notice (in a private chat), then silence until they slow down. /wipe is
+    never refused; repeated ones are coalesced in the line. A failure here admits the
+    update rather than lose it.
+    """
+    if not isinstance(update, Update):
+        return OTHER
+    try:
+        _remember_ids(svc, update)
+        if _is_wipe(update):
+            return WIPE
+        kind = INLINE if update.inline_query is not None else OTHER
+        user = update.effective_user
+        if user is None:
+            return kind
+        verdict = svc.flood.check(user.id)
+        if verdict == "ok":
+            return kind
+        chat = update.effective_chat
+        if verdict == "warn" and chat is not None and chat.type == chat.PRIVATE:
+            lang = svc.language(user.id, user.language_code, touch=False)
+            with contextlib.suppress(TelegramError):
+                await bot.send_message(chat.id, t(lang, "flood.notice"))
+        return None
+    except Exception as exc:  # the gate must never lose an update
+        log.error("gate failed: %s", type(exc).__name__)
+        return OTHER
