@@ -77,15 +77,23 @@ async def make_team(app, request, services):
     return ada, bea
 
 
-async def write_tip(person: Person, title: str = "Lit streets") -> dict:
+async def write_tip(
+    person: Person,
+    title: str = "Lit streets",
+    body: str = "Main Street is lit all night.",
+    *,
+    kind: str = "Safety tip",
+) -> dict:
     step = await person.press(callbacks.encode(Op.MOD, "n"))
     step = await person.tap(step, "United States")
     step = await person.tap(step, "Working outdoors")
     step = await person.tap(step, "Done")
-    step = await person.tap(step, "Safety tip")
+    step = await person.tap(step, kind)
     step = await person.tap(step, "English")
     await person.say(title)
-    step = await person.say("Main Street is lit all night.")
+    step = await person.say(body)
+    if kind != "Safety tip":
+        step = await person.say("California, United States")
     step = await person.tap(step, "6 months")
     return await person.tap(step, "Submit")
 
@@ -257,3 +265,61 @@ async def test_no_one_can_pass_as_another_moderator_and_the_audit_log_shows_numb
     log = await ada.tap(team, "Audit log")
     assert "Bea (#2): rename Bee" in log["text"]
     assert "Ada (#1): join admin" in log["text"]
+
+
+TRACKER = "https://pp-booking.example-track.net/f?src=lantern"
+CLINIC = "https://www.plannedparenthood.org/get-care"
+
+
+async def test_a_link_dressed_as_another_address_cannot_pass_review_unnoticed(chat):
+    """Security review, finding 8: the reviewer saw only the link's text, a clinic's
+    address, while the link went to a tracker."""
+    app, request, services, _ = chat
+    ada, bea = await make_team(app, request, services)
+    # Written today, it is refused at once, with the reason.
+    step = await bea.press(callbacks.encode(Op.MOD, "n"))
+    for part in ("United States", "Working outdoors", "Done", "Safety tip", "English"):
+        step = await bea.tap(step, part)
+    await bea.say("Book a clinic visit")
+    refused = await bea.say(f"Book at [{CLINIC}]({TRACKER})")
+    assert "looks like an address" in refused["text"]
+    assert "pp-booking.example-track.net" in refused["text"]
+    # One already in the queue (written before this check, or slipped in another way)
+    # shows the reviewer where it really goes, and nothing there is a hidden link.
+    await write_tip(bea, "Book a clinic visit", f"Book at [the clinic]({CLINIC}).")
+    (pending,) = await services.moderation.queue()
+    attack = pending.draft.to_json().replace(f"[the clinic]({CLINIC})", f"[{CLINIC}]({TRACKER})")
+    async with services.moderation.store.transaction() as db:
+        await db.execute("UPDATE revisions SET content = ? WHERE id = ?", (attack, pending.id))
+    queue = await ada.press(callbacks.encode(Op.MOD, "q"))
+    shown = await ada.tap(queue, "Book a clinic visit")
+    assert "pp-booking.example-track.net/f?src=lantern" in shown["text"]
+    assert "Links go to: <code>pp-booking.example-track.net</code>" in shown["text"]
+    assert "<a " not in shown["text"]
+
+
+async def test_previews_and_shared_tips_spell_links_out(chat):
+    app, request, services, _ = chat
+    _, bea = await make_team(app, request, services)
+    step = await bea.press(callbacks.encode(Op.MOD, "n"))
+    for part in ("United States", "Working outdoors", "Done", "Safety tip", "English"):
+        step = await bea.tap(step, part)
+    await bea.say("Book a clinic visit")
+    await bea.say(f"Book at [the clinic]({CLINIC}).")
+    preview = await bea.tap(request.last(), "6 months")
+    assert f"the clinic → <code>{CLINIC}</code>" in preview["text"]
+    assert "<code>www.plannedparenthood.org</code>" in preview["text"]
+    # An anonymous shared tip: defanged, in a <pre> block (nothing tappable), and the
+    # hosts its markup would link to once adopted are listed.
+    ana = Person(app, request, 600)
+    step = await ana.press(callbacks.encode(Op.USER, "sh"))
+    for part in ("Safety", "Spiked drinks", "Anywhere"):
+        step = await ana.tap(step, part)
+    await ana.say(f"Ask at [{CLINIC}]({TRACKER}) or mail rosa@evil-mail.com, @fake_lantern_bot")
+    menu = await bea.say("/mod")
+    reports = await bea.tap(menu, "Reports and shared tips (1)")
+    shown = await bea.tap(reports, "Spiked drinks")
+    assert "<pre>" in shown["text"]
+    assert "rosa[@]evil-mail[.]com, [@]fake_lantern_bot" in shown["text"]
+    assert "hxxps://pp-booking[.]example-track[.]net/f?src=lantern" in shown["text"]
+    assert "Links go to: <code>pp-booking.example-track.net</code>" in shown["text"]

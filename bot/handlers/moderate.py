@@ -7,7 +7,9 @@ expired menu, so nothing reveals that moderator functions exist.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import html
+import re
+from datetime import date, timedelta
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -20,10 +22,10 @@ from bot.i18n import languages, t
 from bot.render import MAX_MESSAGE, esc, visible_length
 from bot.screens import Screen
 from bot.services import Services
-from knowledge.model import Kind
+from knowledge.model import Entry, Kind
 from knowledge.taxonomy import CATEGORIES, EXAMPLE_REGION, TOPICS
 from moderation import live
-from moderation.drafts import Draft, DraftText, clean, problems, to_entry
+from moderation.drafts import Draft, DraftText, clean, host_of, links, problems, to_entry
 from moderation.limits import defang
 from moderation.workflow import ADMIN, ModerationError, Moderator, tip_id_of
 
@@ -50,6 +52,52 @@ def _cancel(lang: str) -> list:
 
 def _lang_name(code: str, lang: str) -> str:
     return render.language_name(code, lang)
+
+
+# ----- showing others' content for a decision ------------------------------------------
+# A link's text can itself look like an address ("https://clinic.org") while the link
+# opens another one. Wherever a moderator decides on content someone else wrote, links
+# are spelled out, text then real target, and every target's host is listed under the
+# card: a reviewer can only "check every link" if they can see where each one goes.
+
+# knowledge.markup writes links exactly like this (address quote-escaped, text escaped,
+# never nested), so this finds every link of a rendered card and nothing else.
+_ANCHOR = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
+_ROOM = MAX_MESSAGE - 300  # for the lines above the card and the list of hosts
+
+
+def _spelled_out(card: str) -> str:
+    """The card with each link written as 'text → target' in <code> (not tappable)."""
+    full = _ANCHOR.sub(lambda m: f"{m.group(2)} → <code>{m.group(1)}</code>", card)
+    if visible_length(full) <= _ROOM:
+        return full
+    # Too long for one message with whole addresses: the host is what tells a clinic
+    # from a tracker, and the full addresses are in the list below.
+    return _ANCHOR.sub(
+        lambda m: f"{m.group(2)} → <code>{esc(host_of(html.unescape(m.group(1))))}</code>", card
+    )
+
+
+def _hosts_note(lang: str, bodies: list[str]) -> str:
+    """'Links go to: a.org, b.net' for every body (all languages), or '' if none."""
+    hosts = sorted({host_of(link.url) or link.url for body in bodies for link in links(body)})
+    if not hosts:
+        return ""
+    listed = ", ".join(f"<code>{esc(host)}</code>" for host in hosts)
+    return "\n\n" + t(lang, "mod.links.targets", hosts=listed)
+
+
+def _untrusted(text: str, *, block: bool = False) -> str:
+    """Anonymous text for moderators' eyes: defanged, and inside <code>/<pre>, where
+    Telegram makes no link, mention or e-mail address tappable whatever slips through."""
+    tag = "pre" if block else "code"
+    return f"<{tag}>{esc(defang(text))}</{tag}>"
+
+
+def _review_card(entry: Entry, lang: str, today: date) -> str:
+    """An entry as a reviewer must see it: links spelled out, every target host listed."""
+    card = _spelled_out(render.entry_card(entry, lang, today))
+    return card + _hosts_note(lang, [text.body for text in entry.texts.values()])
 
 
 # ----- entry points ---------------------------------------------------------------------
@@ -368,7 +416,7 @@ async def _act_review_by(svc: Services, me: Moderator, lang: str, uid: int, valu
         found.append("the rendered tip is too long for one Telegram message; shorten the text")
     if found:
         raise ModerationError("; ".join(found))
-    preview = cards[0]
+    preview = _review_card(entry, next(iter(draft.texts)), svc.today())
     rows = [[_b(t(lang, "mod.new.submit"), "nS")], _cancel(lang)]
     return Screen(f"{t(lang, 'mod.new.preview')}\n\n{preview}", keyboards.buttons(rows))
 
@@ -426,7 +474,7 @@ async def _act_queue_view(
         topics=esc(", ".join(t(lang, f"topic.{x}") for x in draft.topics)),
     )
     code = lang if lang in draft.texts else next(iter(draft.texts))
-    card = render.entry_card(entry, code, svc.today())
+    card = _review_card(entry, code, svc.today())
     rows = [
         [
             _b(t(lang, "mod.btn.approve"), "qa", revision.id),
@@ -477,7 +525,7 @@ async def _act_recheck_view(
     entry = (svc.full or svc.kb.snapshot).get(values[0])
     if entry is None:
         raise ModerationError("no such entry")
-    card = render.entry_card(entry, lang, svc.today())
+    card = _review_card(entry, lang, svc.today())
     rows = [[_b(t(lang, "mod.btn.confirm"), "fc", entry.id)]]
     tip_id = tip_id_of(entry.id)
     if tip_id is not None:
@@ -535,7 +583,7 @@ async def _act_report_view(
         day=report.day,
     )
     if report.note:
-        text += "\n" + t(lang, "mod.report.note", note=esc(defang(report.note)))
+        text += "\n" + t(lang, "mod.report.note", note=_untrusted(report.note))
     rows = [[_b(t(lang, "mod.btn.close"), "rc", report.id)]]
     if entry is not None:
         rows.insert(0, [_b(t(lang, "mod.btn.open_entry"), "fv", entry.id)])
@@ -564,8 +612,10 @@ async def _act_shared_view(
         day=item.day,
         topic=esc(t(lang, f"topic.{item.topic}")),
         region=esc(item.region),
-        text=esc(defang(item.text)),
+        text=_untrusted(item.text, block=True),
     )
+    # Adopting makes this text a tip body, whose [text](https://...) become real links.
+    text += _hosts_note(lang, [item.text])
     rows = [
         [_b(t(lang, "mod.btn.adopt"), "sa", item.id), _b(t(lang, "mod.btn.close"), "sx", item.id)],
         [_b(t(lang, "btn.back"), "r")],
