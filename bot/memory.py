@@ -25,7 +25,7 @@ class SaltedKeys:
         self._salt = secrets.token_bytes(32)
 
     def key(self, ident: int) -> bytes:
-        return hmac.new(self._salt, str(ident).encode(), hashlib.sha256).digest()[:16]
+        return hmac.digest(self._salt, str(ident).encode(), hashlib.sha256)[:16]
 
 
 class ExpiringMap(Generic[V]):
@@ -155,14 +155,15 @@ class AgedMap(Generic[V]):
 
     def _remove(self, part: _Slice[V], key: bytes) -> V:
         value = part.items.pop(key)
-        part.used -= ENTRY_BYTES + value_bytes(value)
-        self.bytes_used -= ENTRY_BYTES + value_bytes(value)
+        cost = ENTRY_BYTES + value_bytes(value)
+        part.used -= cost
+        self.bytes_used -= cost
         return value
 
-    def _add(self, part: _Slice[V], key: bytes, value: V) -> None:
+    def _add(self, part: _Slice[V], key: bytes, value: V, cost: int) -> None:
         part.items[key] = value
-        part.used += ENTRY_BYTES + value_bytes(value)
-        self.bytes_used += ENTRY_BYTES + value_bytes(value)
+        part.used += cost
+        self.bytes_used += cost
 
     def get(self, ident: int, *, touch: bool = True) -> V | None:
         now = self._clock()
@@ -175,23 +176,29 @@ class AgedMap(Generic[V]):
         newest = self._newest(now) if touch else part
         if newest is not part:
             self._remove(part, key)
-            self._add(newest, key, value)
+            self._add(newest, key, value, ENTRY_BYTES + value_bytes(value))
         return value
 
     def put(self, ident: int, value: V) -> bool:
         """Keep `value` for `ident`; False (and the old value left as it was) if it does
         not fit in the budget."""
+        return self.update(ident, lambda _: value)
+
+    def update(self, ident: int, change: Callable[[V | None], V]) -> bool:
+        """Replace the value (None if there is none) by `change(value)`, as `put` does."""
         now = self._clock()
         self._expire(now)
         key = self._keys.key(ident)
         part = self._find(key)
-        old = 0 if part is None else ENTRY_BYTES + value_bytes(part.items[key])
+        current = None if part is None else part.items[key]
+        value = change(current)
+        old = 0 if current is None else ENTRY_BYTES + value_bytes(current)
         new = ENTRY_BYTES + value_bytes(value)
         if new > old and self.bytes_used - old + new > self.max_bytes:
             return False
         if part is not None:
             self._remove(part, key)
-        self._add(self._newest(now), key, value)
+        self._add(self._newest(now), key, value, new)
         return True
 
     def pop(self, ident: int) -> V | None:

@@ -36,6 +36,8 @@ LOST_BYTES = 4 * 2**20  # chats marked as having lost ids to the budget
 _STAMP = 0x80000000
 _TICK = 0x7FFFFFFF
 _WORD = struct.Struct("=I")
+_PAIR = struct.Struct("=II")
+_NEW = struct.Struct("=III")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,15 +86,25 @@ class MessageTrail:
             return  # not a Telegram message id
         now = self._clock()
         tick = self._tick(now)
-        record = self._chats.get(chat_id, touch=False)
-        words = array("I", record or _WORD.pack(tick))
-        if record is None or words[0] & _TICK != tick:
-            words.append(_STAMP | tick)
-            words[0] = (words[0] & _STAMP) | tick
-        words.append(message_id)
-        if words[1] & _TICK < self._alive_from(now) or len(words) - 1 > self.per_chat:
-            words = self._trimmed(words, now)
-        if not self._chats.put(chat_id, words.tobytes()):
+
+        alive_from = self._alive_from(now)
+
+        def added(record: bytes | None) -> bytes:
+            if record is None:
+                record = _NEW.pack(tick, _STAMP | tick, message_id)
+            else:
+                header = _WORD.unpack_from(record)[0]
+                if header & _TICK == tick:  # the common case: one more id in this block
+                    record += _WORD.pack(message_id)
+                else:
+                    head = _WORD.pack((header & _STAMP) | tick)
+                    record = head + record[4:] + _PAIR.pack(_STAMP | tick, message_id)
+            first = _WORD.unpack_from(record, 4)[0] & _TICK
+            if first < alive_from or len(record) // 4 - 1 > self.per_chat:
+                record = self._trimmed(array("I", record), now).tobytes()
+            return record
+
+        if not self._chats.update(chat_id, added):
             self.mark_lost(chat_id)
 
     def _trimmed(self, words: array[int], now: float) -> array[int]:
