@@ -15,10 +15,21 @@ from typing import TYPE_CHECKING, TextIO
 from bot import logs
 from bot.config import Config, ConfigError, Secret
 from bot.content import COMPILED_DIR, compiled_for, load_knowledge, load_snapshot
+from bot.hardening import harden_process
 from knowledge.base import KnowledgeBase, stats
 from knowledge.loader import content_files
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
-from moderation.store import Store, StoreError
+from moderation.identity import (
+    LEGACY_KEY_FILE,
+    FoundKey,
+    ModeratorKeyError,
+    erase_removed_legacy_hashes,
+    inside,
+    legacy_moderators,
+    read_key_file,
+    write_key_file,
+)
+from moderation.store import DB_NAME, Store, StoreError
 from moderation.workflow import Moderation
 
 if TYPE_CHECKING:
@@ -62,6 +73,19 @@ def _parser() -> argparse.ArgumentParser:
     admin_add = admin_sub.add_parser("add", help="print a one-time invite link for an admin")
     admin_add.add_argument("--role", choices=["admin", "moderator"], default="admin")
     admin_sub.add_parser("list", help="list moderators (display names and roles only)")
+    new_key = admin_sub.add_parser(
+        "new-key", help="write a new moderator key to PATH (0600), outside the data directory"
+    )
+    new_key.add_argument("path", type=Path, help="e.g. /etc/lantern/moderator.key")
+    new_key.add_argument(
+        "--force",
+        action="store_true",
+        help="even though the database has moderators (all of them would need new invites)",
+    )
+    migrate_key = admin_sub.add_parser(
+        "migrate-key", help="move the old moderator.key out of the data directory to PATH"
+    )
+    migrate_key.add_argument("--to", type=Path, required=True, metavar="PATH")
 
     backup = sub.add_parser("backup", help="online backup of the database to PATH")
     backup.add_argument("path", type=Path)
@@ -101,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     # Everything any command writes (database, backups, exports, keys) is owner-only
     # from its first byte, whatever mode a library asks for.
     os.umask(0o077)
+    # No core dumps and no reading this process from outside: it holds people's messages.
+    hardening_problems = harden_process()
     args = _parser().parse_args(argv)
+    for problem in hardening_problems:
+        print(f"lantern: warning: {problem}", file=sys.stderr)
     try:
         config = Config.from_env()
     except ConfigError as exc:
@@ -233,7 +261,41 @@ def _with_store(config: Config, work) -> int:
         return 1
 
 
+NO_KEY_HELP = """\
+no moderator key is set, so the bot could not recognise anyone as a moderator.
+Create one outside the data directory, and give the same setting to `lantern run`:
+  lantern admin new-key /etc/lantern/moderator.key
+  export LANTERN_MODERATOR_KEY_FILE=/etc/lantern/moderator.key
+(README, "Peer moderation": the key as a Docker or systemd secret.)"""
+KEY_IN_DATA_DIR = (
+    "the moderator key is in the data directory, so a copy of that disk or a backup holds "
+    "both the hashes and the key; move it: `lantern admin migrate-key --to "
+    "/etc/lantern/moderator.key`, then set LANTERN_MODERATOR_KEY_FILE to that path"
+)
+
+
+def _moderator_key(config: Config) -> tuple[FoundKey | None, str]:
+    """The configured key, or None and what to do about it."""
+    try:
+        found = config.find_moderator_key()
+    except ModeratorKeyError as exc:
+        return None, f"the moderator key cannot be used: {exc}"
+    return found, "" if found is not None else NO_KEY_HELP
+
+
 def _admin(args: argparse.Namespace, config: Config) -> int:
+    if args.admin_command == "new-key":
+        return _admin_new_key(args, config)
+    if args.admin_command == "migrate-key":
+        return _admin_migrate_key(args, config)
+    if args.admin_command == "add":
+        found, problem = _moderator_key(config)
+        if found is None:
+            print(f"lantern admin add: {problem}", file=sys.stderr)
+            return 2
+        if found.in_data_dir or found.legacy_file:
+            print(f"lantern: warning: {KEY_IN_DATA_DIR}", file=sys.stderr)
+
     async def add(moderation: Moderation) -> int:
         code = await moderation.create_invite(args.role)
         username = await _bot_username(config)
@@ -251,6 +313,123 @@ def _admin(args: argparse.Namespace, config: Config) -> int:
         return 0
 
     return _with_store(config, add if args.admin_command == "add" else listing)
+
+
+def _admin_new_key(args: argparse.Namespace, config: Config) -> int:
+    """Write a fresh key, refusing whatever would lock existing moderators out."""
+    path: Path = args.path
+
+    def refuse(message: str) -> int:
+        print(f"lantern admin new-key: {message}", file=sys.stderr)
+        return 2
+
+    if inside(path, config.data_dir):
+        return refuse(
+            f"{path} is inside the data directory ({config.data_dir}), the one place the key "
+            "must not be; choose a path on another mount, e.g. /etc/lantern/moderator.key"
+        )
+    if (config.data_dir / LEGACY_KEY_FILE).exists():
+        return refuse(
+            f"{config.data_dir / LEGACY_KEY_FILE} already exists, and existing moderators are "
+            f"recognised with it; move it instead: lantern admin migrate-key --to {path}"
+        )
+    if path.exists():
+        return refuse(f"{path} already exists; Lantern never overwrites a key")
+    if not args.force and (config.data_dir / DB_NAME).exists():
+
+        async def count() -> int:
+            store = await Store.open(config.data_dir)
+            try:
+                return len(await Moderation(store).moderators())
+            finally:
+                await store.close()
+
+        try:
+            moderators = asyncio.run(count())
+        except StoreError as exc:
+            return refuse(str(exc))
+        if moderators:
+            return refuse(
+                f"the database has {moderators} moderator(s), recognised with the key "
+                "configured until now; a new key would lock them all out. Keep using that "
+                "key, or add --force and invite everyone again."
+            )
+    try:
+        write_key_file(path)
+    except OSError as exc:
+        return refuse(f"cannot write {path}: {exc.strerror}")
+    print(f"Wrote a new moderator key to {path} (readable by this user only).")
+    print(f"Now set LANTERN_MODERATOR_KEY_FILE={path} for `lantern run` and `lantern admin`")
+    print("(the user that runs the bot must be able to read the file; see README).")
+    print(
+        "Keep a copy apart from the database backups: without the key no moderator can be "
+        "recognised; with both, working out who moderates is meant to stay impractical."
+    )
+    return 0
+
+
+def _admin_migrate_key(args: argparse.Namespace, config: Config) -> int:
+    """Move the old data-directory key to PATH; moderators keep access (same key)."""
+    target: Path = args.to
+    legacy = config.data_dir / LEGACY_KEY_FILE
+
+    def refuse(message: str) -> int:
+        print(f"lantern admin migrate-key: {message}", file=sys.stderr)
+        return 2
+
+    if not legacy.exists():
+        found, _ = _moderator_key(config)
+        if found is not None and not found.in_data_dir:
+            print(
+                f"Nothing to move: no {LEGACY_KEY_FILE} in {config.data_dir}; the key "
+                f"comes from {found.source}."
+            )
+            return 0
+        return refuse(f"there is no {legacy} to move")
+    if inside(target, config.data_dir):
+        return refuse(f"{target} is inside the data directory; choose a path on another mount")
+    try:
+        key = read_key_file(legacy)
+        configured = config.moderator_key.reveal() or config.moderator_key_file
+        if configured:
+            found = config.find_moderator_key()
+            if found is not None and found.key != key:
+                return refuse(
+                    "LANTERN_MODERATOR_KEY(_FILE) is set to a different key than "
+                    f"{legacy}; unset it, run this again, then set "
+                    f"LANTERN_MODERATOR_KEY_FILE={target}"
+                )
+        if target.exists():
+            if read_key_file(target) != key:
+                return refuse(f"{target} already exists and holds another key")
+        else:
+            write_key_file(target, key)
+        if read_key_file(target) != key:  # never delete the only copy unverified
+            return refuse(f"{target} does not read back as the same key; nothing deleted")
+    except (ModeratorKeyError, OSError) as exc:
+        return refuse(str(exc))
+
+    async def tidy(moderation: Moderation) -> int:
+        erased = await erase_removed_legacy_hashes(moderation.store)
+        remaining = await legacy_moderators(moderation.store)
+        print(f"Removed moderators' old-style hashes erased: {erased}.")
+        print(
+            f"Moderators with old-style hashes: {remaining}; each is upgraded to the slow "
+            "hash the next time they use /mod."
+        )
+        return 0
+
+    if (config.data_dir / DB_NAME).exists() and _with_store(config, tidy) != 0:
+        return refuse(f"the database could not be updated; {legacy} was left in place")
+    legacy.unlink()
+    print(f"Moved the moderator key to {target} and deleted {legacy}.")
+    print(f"Now set LANTERN_MODERATOR_KEY_FILE={target} for `lantern run` (systemd unit or")
+    print("Docker secret, see README) and restart the bot; moderators keep their access.")
+    print(
+        "Deleting a file does not wipe the disk, and older backups of the data directory "
+        "still hold the key: destroy those copies, or treat them as holding it."
+    )
+    return 0
 
 
 async def _bot_username(config: Config) -> str:
@@ -371,15 +550,29 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
         try:
             version = await store.schema_version()
             integrity = await store.integrity_check()
+            legacy = await legacy_moderators(store)
         finally:
             await store.close()
         if integrity != "ok":
             return False, f"database integrity check says {integrity!r}; restore a backup"
-        return True, f"database: schema version {version}, integrity ok"
+        upgrading = (
+            f"; {legacy} moderator(s) still have old-style hashes, upgraded at their next /mod"
+            if legacy
+            else ""
+        )
+        return True, f"database: schema version {version}, integrity ok{upgrading}"
 
     ok, message = asyncio.run(database())
     results.append((ok, message))
     if not args.health:
+        # Not in the health check: without a key users are still served (README).
+        key, problem = _moderator_key(config)
+        if key is None:
+            results.append((False, "moderator key: " + problem.replace("\n", "\n      ")))
+        elif key.in_data_dir or key.legacy_file:
+            results.append((False, f"moderator key: {KEY_IN_DATA_DIR}"))
+        else:
+            results.append((True, f"moderator key: from {key.source}, outside the data directory"))
         found = compiled_for(config.content_dir, data_dir / COMPILED_DIR) if kb else None
         results.append(
             (

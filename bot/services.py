@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -21,7 +22,7 @@ from knowledge.model import Snapshot
 from moderation import live
 from moderation.identity import Identity, IdentityUnavailable, ModeratorKeyError, NoIdentity
 from moderation.limits import DailyLimiter
-from moderation.store import Store
+from moderation.store import Store, StoreError
 from moderation.workflow import Moderation, Moderator
 
 USER_SUBMISSIONS_PER_DAY = 5
@@ -56,6 +57,9 @@ def _configured_identity(data_dir: Path) -> Identity:
 
 
 FRESH_CHECK_SECONDS = 60.0
+# What a damaged, missing or full moderators' database raises. People's answers never
+# depend on it: only saving a shared tip or a report does, and then they are told.
+STORE_FAILURES = (sqlite3.Error, StoreError, OSError)
 log = logging.getLogger("lantern.services")
 
 
@@ -202,7 +206,11 @@ class Services:
             user_hash = await self.identity.user_hash(user_id)
         except IdentityUnavailable:
             return None
-        return await self.moderation.moderator_by_hash(user_hash)
+        try:
+            return await self.moderation.moderator_by_hash(user_hash)
+        except STORE_FAILURES as exc:
+            log.error("moderator lookup failed: %s", type(exc).__name__)
+            return None
 
     def region_slugs(self) -> set[str]:
         snapshot = self.full or self.kb.snapshot

@@ -6,6 +6,8 @@ only in memory, under a daily-rotating hash, to stop floods.
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
 from telegram.ext import ContextTypes
 
@@ -15,10 +17,12 @@ from bot.flows import Flow
 from bot.handlers.common import send, services, user_lang
 from bot.i18n import t
 from bot.screens import Screen
+from bot.services import STORE_FAILURES
 from knowledge.taxonomy import CATEGORIES, TOPICS
 from moderation.workflow import MAX_NOTE, MAX_SHARED, REPORT_REASONS, ModerationError
 
 USER_FLOWS = ("share", "report")
+log = logging.getLogger("lantern.contribute")
 
 
 def _category_buttons(lang: str) -> list:
@@ -93,7 +97,12 @@ async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, action: 
         elif not svc.submissions.allow(user.id):
             await send(update, screens.home(lang, t(lang, "share.limit")))
         else:
-            await svc.moderation.add_report(entry_id, reason)
+            try:
+                await svc.moderation.add_report(entry_id, reason)
+            except STORE_FAILURES as exc:
+                log.error("report not saved: %s", type(exc).__name__)
+                await send(update, screens.home(lang, t(lang, "share.not_saved")))
+                return
             await send(update, screens.home(lang, t(lang, "report.thanks")))
     else:
         await send(update, screens.home(lang, t(lang, "expired")))
@@ -126,3 +135,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, flow: Flow
             await send(update, screens.home(lang, t(lang, "report.thanks")))
     except ModerationError:
         await send(update, screens.home(lang, t(lang, "expired")))
+    except STORE_FAILURES as exc:
+        # The moderators' database is unreadable or full: say so plainly, keep nothing.
+        log.error("submission not saved: %s", type(exc).__name__)
+        await send(update, screens.home(lang, t(lang, "share.not_saved")))
