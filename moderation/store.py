@@ -118,6 +118,25 @@ MIGRATIONS: Sequence[str] = (
         SELECT m.id FROM moderators m WHERE m.pseudonym = audit.pseudonym
     ) WHERE (SELECT COUNT(*) FROM moderators m WHERE m.pseudonym = audit.pseudonym) = 1;
     """,
+    # 4: changes one moderator must not make alone (retiring a tip, declaring a legal
+    # entry still right) wait here for a second moderator (security review, finding 11).
+    # At most one pending proposal per action and object.
+    """
+    CREATE TABLE proposals (
+        id INTEGER PRIMARY KEY,
+        action TEXT NOT NULL CHECK (action IN ('retire', 'confirm')),
+        object TEXT NOT NULL,
+        review_by TEXT,
+        proposer_id INTEGER NOT NULL REFERENCES moderators(id),
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'approved', 'declined', 'withdrawn')),
+        decided_by INTEGER REFERENCES moderators(id),
+        created_at TEXT NOT NULL,
+        decided_at TEXT
+    );
+    CREATE UNIQUE INDEX one_pending_proposal ON proposals(action, object)
+        WHERE status = 'pending';
+    """,
 )
 
 

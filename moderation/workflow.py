@@ -40,6 +40,8 @@ MAX_NOTE = 500
 MAX_SHARED = 1000
 REPORT_REASONS = ("outdated", "wrong", "police", "other")
 SINGLE_REVIEW = "single_review"
+RETIRE = "retire"
+CONFIRM = "confirm"
 SUPERSEDE_PENDING = (
     "UPDATE revisions SET status = 'superseded' WHERE tip_id = ? AND status = 'pending'"
 )
@@ -91,6 +93,30 @@ class Report:
     reason: str
     note: str | None
     day: str
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A change waiting for a second moderator: retiring a tip, or confirming that a
+    legal entry is still right."""
+
+    id: int
+    action: str  # RETIRE or CONFIRM
+    object: str  # the tip number (retire) or the entry id (confirm)
+    review_by: date | None  # confirm: the next check the proposer chose
+    proposer_id: int
+    proposer: str
+
+    @property
+    def tip_id(self) -> int | None:
+        return int(self.object) if self.action == RETIRE else tip_id_of(self.object)
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    verified: date
+    review_by: date
+    proposed: bool  # True: waiting for a second moderator; nothing changed yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,21 +568,146 @@ class Moderation:
             )
             await self._audit(db, me, "reject", f"tip {row['tip_id']}")
 
-    async def retire(self, by: Moderator, tip_id: int) -> None:
-        """Take a tip out of users' view; it stays in the database for the record."""
+    async def retire(self, by: Moderator, tip_id: int) -> bool:
+        """Take a tip out of users' view; it stays in the database for the record.
+
+        One moderator alone cannot: the first asks, and a second one agrees (by retiring
+        it too, or approving the proposal in the review queue). True if the tip is
+        retired now, False if it waits for another moderator. With single review on
+        (a team of one), it is retired at once.
+        """
         me = await self._fresh(by)
+        single = await self.single_review()
         async with self.store.transaction() as db:
             cursor = await db.execute("SELECT status FROM tips WHERE id = ?", (tip_id,))
             row = await cursor.fetchone()
             if row is None or row["status"] == "retired":
                 raise ModerationError("no such tip to retire")
-            await db.execute("UPDATE tips SET status = 'retired' WHERE id = ?", (tip_id,))
-            await db.execute(
-                SUPERSEDE_PENDING,
-                (tip_id,),
-            )
-            await self._audit(db, me, "retire", f"tip {tip_id}")
+            pending = await self._pending(db, RETIRE, str(tip_id))
+            if pending is not None and pending["proposer_id"] == me.id and not single:
+                raise ModerationError(
+                    "you have already asked to retire it; another moderator needs to agree"
+                )
+            if pending is None and not single:
+                await self._propose(db, me, RETIRE, str(tip_id), None)
+                await self._audit(db, me, "propose retire", f"tip {tip_id}")
+                return False
+            if pending is not None:
+                # A second moderator retiring what another proposed: the two agree.
+                await self._decide(db, me, pending["id"], "approved")
+                await self._audit(db, me, "approve retire", f"tip {tip_id}")
+            await self._retire(db, me, tip_id)
         await self._changed()
+        return True
+
+    async def _retire(self, db, me: Moderator, tip_id: int) -> None:
+        await db.execute("UPDATE tips SET status = 'retired' WHERE id = ?", (tip_id,))
+        await db.execute(SUPERSEDE_PENDING, (tip_id,))
+        await self._audit(db, me, "retire", f"tip {tip_id}")
+
+    # ----- proposals: changes that need a second moderator -----------------------------
+
+    async def _pending(self, db, action: str, obj: str):
+        cursor = await db.execute(
+            "SELECT id, proposer_id, review_by FROM proposals "
+            "WHERE action = ? AND object = ? AND status = 'pending'",
+            (action, obj),
+        )
+        return await cursor.fetchone()
+
+    async def _propose(
+        self, db, me: Moderator, action: str, obj: str, review_by: date | None
+    ) -> None:
+        await db.execute(
+            "INSERT INTO proposals (action, object, review_by, proposer_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (action, obj, review_by.isoformat() if review_by else None, me.id, self._stamp()),
+        )
+
+    async def _decide(self, db, me: Moderator, proposal_id: int, status: str) -> None:
+        await db.execute(
+            "UPDATE proposals SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+            (status, me.id, self._stamp(), proposal_id),
+        )
+
+    async def proposals(self) -> list[Proposal]:
+        """Proposals waiting for a second moderator, oldest first."""
+        rows = await self.store.fetch_all(
+            "SELECT p.id, p.action, p.object, p.review_by, p.proposer_id, m.pseudonym "
+            "FROM proposals p JOIN moderators m ON m.id = p.proposer_id "
+            "WHERE p.status = 'pending' ORDER BY p.id"
+        )
+        return [
+            Proposal(
+                r["id"],
+                r["action"],
+                r["object"],
+                date.fromisoformat(r["review_by"]) if r["review_by"] else None,
+                r["proposer_id"],
+                r["pseudonym"],
+            )
+            for r in rows
+        ]
+
+    async def approve_proposal(self, by: Moderator, proposal_id: int) -> Proposal:
+        """A second moderator agrees: the change is made now. The proposer cannot approve
+        their own unless single review is on."""
+        me = await self._fresh(by)
+        single = await self.single_review()
+        async with self.store.transaction() as db:
+            cursor = await db.execute(
+                "SELECT p.action, p.object, p.review_by, p.proposer_id, m.pseudonym "
+                "FROM proposals p JOIN moderators m ON m.id = p.proposer_id "
+                "WHERE p.id = ? AND p.status = 'pending'",
+                (proposal_id,),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise ModerationError("this proposal is not waiting any more")
+            if row["proposer_id"] == me.id and not single:
+                raise ModerationError("another moderator must approve your own proposal")
+            await self._decide(db, me, proposal_id, "approved")
+            if row["action"] == RETIRE:
+                tip_id = int(row["object"])
+                cursor = await db.execute("SELECT status FROM tips WHERE id = ?", (tip_id,))
+                tip = await cursor.fetchone()
+                if tip is None or tip["status"] == "retired":
+                    raise ModerationError("no such tip to retire")
+                await self._audit(db, me, "approve retire", f"tip {tip_id}")
+                await self._retire(db, me, tip_id)
+                until = None
+            else:
+                today = self.today()
+                proposed = date.fromisoformat(row["review_by"]) if row["review_by"] else None
+                # A proposal that waited past its own date gets a fresh one.
+                until = proposed if proposed and proposed > today else today + DEFAULT_REVIEW
+                checked_by = f"{row['pseudonym']}, {me.pseudonym}"
+                await self._audit(db, me, "approve confirm", row["object"])
+                await self._write_confirmation(db, me, row["object"], today, until, checked_by)
+        await self._changed()
+        return Proposal(
+            proposal_id, row["action"], row["object"], until, row["proposer_id"], row["pseudonym"]
+        )
+
+    async def decline_proposal(self, by: Moderator, proposal_id: int) -> str:
+        """Nothing changes: another moderator declines, or the proposer withdraws.
+        Returns 'declined' or 'withdrawn'."""
+        me = await self._fresh(by)
+        async with self.store.transaction() as db:
+            cursor = await db.execute(
+                "SELECT action, object, proposer_id FROM proposals "
+                "WHERE id = ? AND status = 'pending'",
+                (proposal_id,),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise ModerationError("this proposal is not waiting any more")
+            outcome = "withdrawn" if row["proposer_id"] == me.id else "declined"
+            await self._decide(db, me, proposal_id, outcome)
+            verb = "withdraw" if outcome == "withdrawn" else "decline"
+            obj = f"tip {row['object']}" if row["action"] == RETIRE else row["object"]
+            await self._audit(db, me, f"{verb} {row['action']}", obj)
+        return outcome
 
     async def tips(self, *, author: Moderator | None = None) -> list[Tip]:
         sql = (
@@ -604,34 +755,82 @@ class Moderation:
         }
 
     async def confirm(
-        self, by: Moderator, entry_id: str, review_by: date | None = None
-    ) -> tuple[date, date]:
-        """The entry is still right: reset its dates and record who checked."""
+        self, by: Moderator, entry_id: str, review_by: date | None = None, *, legal: bool
+    ) -> Confirmation:
+        """The entry is still right: reset its dates and record who checked.
+
+        Legal information (`legal`, which the caller knows from the entry's kind; for a
+        peer tip the stored kind counts too) needs a second moderator, because a
+        confirmation brings a stale legal entry back to users: the first confirmation is
+        a proposal, and another moderator's confirmation or approval makes it count.
+        With single review on (a team of one), it counts at once.
+        """
         me = await self._fresh(by)
         verified = self.today()
         until = review_by or verified + DEFAULT_REVIEW
         if until <= verified:
             raise ModerationError("the next check must be in the future")
+        single = await self.single_review()
         async with self.store.transaction() as db:
-            if entry_id.startswith("peer-") and entry_id[5:].isdigit():
+            legal = legal or await self._is_legal_tip(db, entry_id)
+            pending = await self._pending(db, CONFIRM, entry_id)
+            if legal and not single:
+                if pending is not None and pending["proposer_id"] == me.id:
+                    raise ModerationError(
+                        "you have already confirmed it; legal information needs another "
+                        "moderator to confirm it too"
+                    )
+                if pending is None:
+                    await self._propose(db, me, CONFIRM, entry_id, until)
+                    await self._audit(db, me, "propose confirm", entry_id)
+                    return Confirmation(verified, until, proposed=True)
+            checked_by = me.pseudonym
+            if pending is not None:
+                # A second moderator confirming what another proposed: the two agree.
+                await self._decide(db, me, pending["id"], "approved")
                 cursor = await db.execute(
-                    "UPDATE tips SET verified = ?, review_by = ?, confirmed_by = ? "
-                    "WHERE id = ? AND status = 'published'",
-                    (verified.isoformat(), until.isoformat(), me.pseudonym, int(entry_id[5:])),
+                    "SELECT pseudonym FROM moderators WHERE id = ?", (pending["proposer_id"],)
                 )
-                if cursor.rowcount == 0:
-                    raise ModerationError("no such published tip")
-            else:
-                await db.execute(
-                    "INSERT INTO confirmations (entry_id, verified, review_by, confirmed_by) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT(entry_id) DO UPDATE SET "
-                    "verified = excluded.verified, review_by = excluded.review_by, "
-                    "confirmed_by = excluded.confirmed_by",
-                    (entry_id, verified.isoformat(), until.isoformat(), me.pseudonym),
-                )
+                proposer = await cursor.fetchone()
+                if proposer is not None and pending["proposer_id"] != me.id:
+                    checked_by = f"{proposer['pseudonym']}, {me.pseudonym}"
             await self._audit(db, me, "confirm", entry_id)
+            await self._write_confirmation(db, me, entry_id, verified, until, checked_by)
         await self._changed()
-        return verified, until
+        return Confirmation(verified, until, proposed=False)
+
+    async def _is_legal_tip(self, db, entry_id: str) -> bool:
+        tip_id = tip_id_of(entry_id)
+        if tip_id is None:
+            return False
+        cursor = await db.execute(
+            "SELECT r.content FROM tips t JOIN revisions r ON r.id = t.published_revision "
+            "WHERE t.id = ?",
+            (tip_id,),
+        )
+        row = await cursor.fetchone()
+        return row is not None and Draft.from_json(row["content"]).kind is Kind.RIGHTS
+
+    async def _write_confirmation(
+        self, db, me: Moderator, entry_id: str, verified: date, until: date, checked_by: str
+    ) -> None:
+        tip_id = tip_id_of(entry_id)
+        if tip_id is not None:
+            cursor = await db.execute(
+                "UPDATE tips SET verified = ?, review_by = ?, confirmed_by = ? "
+                "WHERE id = ? AND status = 'published'",
+                (verified.isoformat(), until.isoformat(), checked_by, tip_id),
+            )
+            if cursor.rowcount == 0:
+                raise ModerationError("no such published tip")
+        else:
+            await db.execute(
+                "INSERT INTO confirmations (entry_id, verified, review_by, confirmed_by) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(entry_id) DO UPDATE SET "
+                "verified = excluded.verified, review_by = excluded.review_by, "
+                "confirmed_by = excluded.confirmed_by",
+                (entry_id, verified.isoformat(), until.isoformat(), checked_by),
+            )
 
     # ----- what users send -------------------------------------------------------------
 
@@ -736,9 +935,11 @@ def tip_id_of(entry_id: str) -> int | None:
 
 __all__ = [
     "AuditRecord",
+    "Confirmation",
     "Moderation",
     "ModerationError",
     "Moderator",
+    "Proposal",
     "name_key",
     "tip_entry_id",
     "tip_id_of",

@@ -137,7 +137,10 @@ async def test_retire_hides_but_keeps_the_record(mod):
     admin, bea = await team(mod)
     tip_id = await mod.submit(bea, draft(), REGIONS)
     await mod.approve(admin, (await mod.queue())[0].id)
-    await mod.retire(bea, tip_id)
+    assert await mod.retire(bea, tip_id) is False  # proposed: a second moderator agrees
+    assert len(await mod.published()) == 1
+    (proposal,) = await mod.proposals()
+    await mod.approve_proposal(admin, proposal.id)
     assert await mod.published() == []
     assert (await mod.tips())[0].status == "retired"
     assert any(r.action == "retire" for r in await mod.audit_log())
@@ -177,7 +180,7 @@ async def test_a_failed_write_leaves_nothing_half_done(mod, monkeypatch):
 
 
 async def test_freshness_confirm_and_hidden_legal_entries(mod):
-    admin, _ = await team(mod)
+    admin, bea = await team(mod)
     base, _ = load_directory(SMALL)
     rights = base.get("rights-phone-us")
     old = dataclasses.replace(rights, review_by=date(2026, 9, 1))
@@ -190,7 +193,11 @@ async def test_freshness_confirm_and_hidden_legal_entries(mod):
     assert rights.id not in {e.id for e in live.for_users(full, today).entries}
     # Other kinds past review_by stay visible (the card says "may be out of date").
     assert "uk-peer-group" in {e.id for e in live.for_users(full, today).entries}
-    await mod.confirm(admin, rights.id)
+    # Legal information needs two: the first confirmation is only a proposal.
+    assert (await mod.confirm(admin, rights.id, legal=True)).proposed
+    full = live.compose(base, [], await mod.confirmations())
+    assert rights.id not in {e.id for e in live.for_users(full, today).entries}
+    assert not (await mod.confirm(bea, rights.id, legal=True)).proposed
     full = live.compose(base, [], await mod.confirmations())
     assert rights.id in {e.id for e in live.for_users(full, today).entries}
     assert full.get(rights.id).verified == today

@@ -323,3 +323,63 @@ async def test_previews_and_shared_tips_spell_links_out(chat):
     assert "rosa[@]evil-mail[.]com, [@]fake_lantern_bot" in shown["text"]
     assert "hxxps://pp-booking[.]example-track[.]net/f?src=lantern" in shown["text"]
     assert "Links go to: <code>pp-booking.example-track.net</code>" in shown["text"]
+
+
+async def test_retiring_a_tip_and_reviving_legal_information_need_a_second_moderator(chat):
+    """Security review, finding 11, through the chat."""
+    app, request, services, _ = chat
+    ada, bea = await make_team(app, request, services)
+    await write_tip(ada)
+    queue = await bea.press(callbacks.encode(Op.MOD, "q"))
+    await bea.tap(await bea.tap(queue, "Lit streets"), "Approve")
+    assert services.kb.get("peer-1", "us") is not None
+    # Bea asks to retire it: it stays live until someone else agrees.
+    tips = await bea.press(callbacks.encode(Op.MOD, "t"))
+    ask = await bea.tap(await bea.tap(tips, "#1"), "Retire")
+    proposed = await bea.tap(ask, "Yes, retire it")
+    assert proposed["text"].startswith(t("en", "mod.retire.proposed"))
+    assert services.kb.get("peer-1", "us") is not None
+    # Bea sees her own proposal but can only withdraw it, even by forging the button.
+    menu = await bea.say("/mod")
+    queue = await bea.tap(menu, "Review queue (1)")
+    own = await bea.tap(queue, "Retire #1 Lit streets (Bea)")
+    assert t("en", "mod.proposal.own") in own["text"]
+    assert [label for label, _ in buttons(own) if "Approve" in label] == []
+    refused = await bea.press(callbacks.encode(Op.MOD, "pa", "1"))
+    assert "another moderator must approve" in refused["text"]
+    assert services.kb.get("peer-1", "us") is not None
+    # Ada sees who asked and what would go, and agrees.
+    queue = await ada.press(callbacks.encode(Op.MOD, "q"))
+    shown = await ada.tap(queue, "Retire #1")
+    assert "Bea proposes retiring tip #1" in shown["text"]
+    assert "Main Street is lit all night." in shown["text"]
+    done = await ada.tap(shown, "Approve")
+    assert done["text"].startswith(t("en", "mod.retired"))
+    assert services.kb.get("peer-1", "us") is None
+    # "Still right" on legal information is a proposal too; Ada declines Bea's.
+    proposed = await bea.press(callbacks.encode(Op.MOD, "fc", "rights-phone-us"))
+    assert proposed["text"].startswith("Proposed. Legal information needs a second moderator")
+    assert services.kb.get("rights-phone-us").verified != TODAY
+    queue = await ada.press(callbacks.encode(Op.MOD, "q"))
+    shown = await ada.tap(queue, "Still right")
+    assert "Bea checked this legal entry" in shown["text"]
+    declined = await ada.tap(shown, "Reject")
+    assert declined["text"].startswith(t("en", "mod.proposal.declined"))
+    assert services.kb.get("rights-phone-us").verified != TODAY
+    # Asked again, and this time Ada agrees: now it counts.
+    await bea.press(callbacks.encode(Op.MOD, "fc", "rights-phone-us"))
+    queue = await ada.press(callbacks.encode(Op.MOD, "q"))
+    done = await ada.tap(await ada.tap(queue, "Still right"), "Approve")
+    assert done["text"].startswith("Confirmed. Next check by 2027-05")
+    assert services.kb.get("rights-phone-us").verified == TODAY
+    team = await ada.press(callbacks.encode(Op.MOD, "a"))
+    log = (await ada.tap(team, "Audit log"))["text"]
+    for line in (
+        "Ada (#1): approve confirm rights-phone-us",
+        "Ada (#1): decline confirm rights-phone-us",
+        "Bea (#2): propose confirm rights-phone-us",
+        "Ada (#1): retire tip 1",
+        "Ada (#1): approve retire tip 1",
+        "Bea (#2): propose retire tip 1",
+    ):
+        assert line in log

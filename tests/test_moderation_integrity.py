@@ -267,3 +267,91 @@ def test_name_key_folds_what_looks_alike_and_keeps_what_does_not():
     assert name_key("🦉 Owl") != name_key("Owl")
     with pytest.raises(ModerationError, match="visible"):
         valid_pseudonym("\u200b\u200b")
+
+
+# ----- finding 11: what one moderator alone cannot do ------------------------------------
+
+
+async def published_tip(mod: Moderation, author: Moderator, reviewer: Moderator) -> int:
+    tip_id = await mod.submit(author, tip("Main Street is lit."), REGIONS)
+    await mod.approve(reviewer, (await mod.queue())[0].id)
+    return tip_id
+
+
+async def test_one_moderator_alone_cannot_retire_a_tip(mod):
+    star, moth, owl = await trio(mod)
+    tip_id = await published_tip(mod, moth, star)
+    assert await mod.retire(owl, tip_id) is False
+    assert [e.id for e in await mod.published()] == [f"peer-{tip_id}"]  # still live
+    with pytest.raises(ModerationError, match="already asked"):
+        await mod.retire(owl, tip_id)
+    (proposal,) = await mod.proposals()
+    assert (proposal.action, proposal.tip_id, proposal.proposer) == ("retire", tip_id, "Owl")
+    with pytest.raises(ModerationError, match="another moderator must approve"):
+        await mod.approve_proposal(owl, proposal.id)
+    assert len(await mod.published()) == 1
+    await mod.approve_proposal(moth, proposal.id)
+    assert await mod.published() == [] and await mod.proposals() == []
+    trail = [(r.moderator_id, r.action) for r in await mod.audit_log()][:3]
+    assert trail == [(moth.id, "retire"), (moth.id, "approve retire"), (owl.id, "propose retire")]
+
+
+async def test_a_second_moderator_retiring_too_is_agreement_and_declining_changes_nothing(mod):
+    star, moth, owl = await trio(mod)
+    first = await published_tip(mod, moth, star)
+    second = await published_tip(mod, moth, star)
+    assert await mod.retire(owl, first) is False
+    assert await mod.retire(star, first) is True  # the second one agrees
+    assert await mod.retire(owl, second) is False
+    (proposal,) = await mod.proposals()
+    assert await mod.decline_proposal(moth, proposal.id) == "declined"
+    assert [e.id for e in await mod.published()] == [f"peer-{second}"]
+    assert await mod.retire(owl, second) is False
+    (again,) = await mod.proposals()
+    assert await mod.decline_proposal(owl, again.id) == "withdrawn"
+    actions = [r.action for r in await mod.audit_log()][:4]
+    assert actions == ["withdraw retire", "propose retire", "decline retire", "propose retire"]
+
+
+async def test_single_review_lets_a_team_of_one_retire_and_confirm(mod):
+    star = await mod.redeem(await mod.create_invite("admin"), "hash-star", "Star")
+    await mod.set_single_review(star, True)
+    tip_id = await mod.submit(star, tip("Main Street is lit."), REGIONS)
+    await mod.approve(star, (await mod.queue())[0].id)
+    assert not (await mod.confirm(star, "rights-phone-us", legal=True)).proposed
+    assert await mod.retire(star, tip_id) is True
+    assert await mod.published() == []
+
+
+async def test_reviving_an_overdue_legal_entry_needs_a_second_moderator(mod):
+    _, moth, owl = await trio(mod)
+    result = await mod.confirm(moth, "rights-police-stop-global", legal=True)
+    assert result.proposed
+    assert await mod.confirmations() == {}  # nothing changed: it stays hidden
+    with pytest.raises(ModerationError, match="already confirmed"):
+        await mod.confirm(moth, "rights-police-stop-global", legal=True)
+    (proposal,) = await mod.proposals()
+    assert (proposal.action, proposal.object, proposal.review_by) == (
+        "confirm",
+        "rights-police-stop-global",
+        result.review_by,
+    )
+    with pytest.raises(ModerationError, match="another moderator must approve"):
+        await mod.approve_proposal(moth, proposal.id)
+    await mod.approve_proposal(owl, proposal.id)
+    assert await mod.confirmations() == {
+        "rights-police-stop-global": (NOW.date(), result.review_by)
+    }
+    (row,) = await mod.store.fetch_all("SELECT confirmed_by FROM confirmations")
+    assert row["confirmed_by"] == "Moth, Owl"
+    # Other entries are not legal information: one moderator's check counts at once.
+    assert not (await mod.confirm(moth, "uk-peer-group", legal=False)).proposed
+
+
+async def test_a_legal_peer_tip_needs_two_even_if_the_caller_says_otherwise(mod):
+    star, moth, owl = await trio(mod)
+    rights = dataclasses.replace(tip("Police can ask for ID."), kind=Kind.RIGHTS, jurisdiction="US")
+    tip_id = await mod.submit(moth, rights, REGIONS)
+    await mod.approve(star, (await mod.queue())[0].id)
+    assert (await mod.confirm(owl, f"peer-{tip_id}", legal=False)).proposed
+    assert not (await mod.confirm(star, f"peer-{tip_id}", legal=False)).proposed

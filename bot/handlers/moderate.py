@@ -27,7 +27,14 @@ from knowledge.taxonomy import CATEGORIES, EXAMPLE_REGION, TOPICS
 from moderation import live
 from moderation.drafts import Draft, DraftText, clean, host_of, links, problems, to_entry
 from moderation.limits import defang
-from moderation.workflow import ADMIN, ModerationError, Moderator, tip_id_of
+from moderation.workflow import (
+    ADMIN,
+    RETIRE,
+    ModerationError,
+    Moderator,
+    Proposal,
+    tip_id_of,
+)
 
 MOD_FLOWS = ("join", "rename", "tip", "reject", "adopt", "region")
 LIST_LIMIT = 20
@@ -192,7 +199,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, flow: Flow
 
 async def _menu(svc: Services, me: Moderator, lang: str) -> Screen:
     assert svc.moderation is not None
-    queue = len(await svc.moderation.queue())
+    queue = len(await svc.moderation.queue()) + len(await svc.moderation.proposals())
     recheck = len(live.needs_recheck(svc.full or svc.kb.snapshot, svc.today()))
     reports = len(await svc.moderation.reports()) + len(await svc.moderation.shared_tips())
     rows = [
@@ -446,13 +453,99 @@ def _titles(draft: Draft) -> str:
 async def _act_queue(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     assert svc.moderation is not None
     queue = await svc.moderation.queue()
-    if not queue:
+    proposals = await svc.moderation.proposals()
+    if not queue and not proposals:
         return _with_menu(lang, t(lang, "mod.queue.empty"))
     rows = [
         [_b(keyboards.shorten(f"#{r.tip_id} {_titles(r.draft)} ({r.author})"), "qv", r.id)]
         for r in queue[:LIST_LIMIT]
     ]
-    return _with_menu(lang, t(lang, "mod.queue.title", count=len(queue)), rows)
+    # Retiring a tip and reviving legal information wait here for a second moderator.
+    for proposal in proposals[:LIST_LIMIT]:
+        entry = await _proposal_entry(svc, proposal)
+        title = entry.text(lang).title if entry else proposal.object
+        label = t(
+            lang,
+            f"mod.queue.{proposal.action}",
+            tip=proposal.object,
+            title=title,
+            author=proposal.proposer,
+        )
+        rows.append([_b(keyboards.shorten(label), "pv", proposal.id)])
+    count = len(queue) + len(proposals)
+    return _with_menu(lang, t(lang, "mod.queue.title", count=count), rows)
+
+
+async def _proposal_entry(svc: Services, proposal: Proposal) -> Entry | None:
+    """What a proposal is about, as users see it now (a retired tip: its last version)."""
+    assert svc.moderation is not None
+    if proposal.action == RETIRE:
+        tip = next((x for x in await svc.moderation.tips() if x.id == proposal.tip_id), None)
+        if tip is not None and tip.entry is not None:
+            return tip.entry
+        latest = await svc.moderation.latest_revision(int(proposal.object))
+        if latest is None:
+            return None
+        draft = latest.draft
+        return to_entry(latest.tip_id, draft, verified=svc.today(), review_by=draft.review_by)
+    return (svc.full or svc.kb.snapshot).get(proposal.object)
+
+
+async def _pending_proposal(svc: Services, proposal_id: int) -> Proposal:
+    assert svc.moderation is not None
+    found = next((p for p in await svc.moderation.proposals() if p.id == proposal_id), None)
+    if found is None:
+        raise ModerationError("this proposal is not waiting any more")
+    return found
+
+
+async def _act_proposal_view(
+    svc: Services, me: Moderator, lang: str, uid: int, values: list
+) -> Screen:
+    proposal = await _pending_proposal(svc, int(values[0]))
+    entry = await _proposal_entry(svc, proposal)
+    author = esc(proposal.proposer)
+    if proposal.action == RETIRE:
+        meta = t(lang, "mod.proposal.retire", author=author, tip=proposal.object)
+    else:
+        until = proposal.review_by.isoformat() if proposal.review_by else ""
+        meta = t(lang, "mod.proposal.confirm", author=author, date=until)
+    text = f"<i>{meta}</i>"
+    if entry is not None:
+        text += "\n\n" + _review_card(entry, lang, svc.today())
+    if proposal.proposer_id == me.id:
+        text += "\n\n" + t(lang, "mod.proposal.own")
+        rows = [[_b(t(lang, "mod.btn.withdraw"), "pd", proposal.id)]]
+    else:
+        rows = [
+            [
+                _b(t(lang, "mod.btn.approve"), "pa", proposal.id),
+                _b(t(lang, "mod.btn.reject"), "pd", proposal.id),
+            ]
+        ]
+    rows.append([_b(t(lang, "btn.back"), "q")])
+    return _with_menu(lang, text, rows)
+
+
+async def _act_proposal_approve(
+    svc: Services, me: Moderator, lang: str, uid: int, values: list
+) -> Screen:
+    assert svc.moderation is not None
+    done = await svc.moderation.approve_proposal(me, int(values[0]))
+    if done.action == RETIRE:
+        text = t(lang, "mod.retired")
+    else:
+        until = done.review_by.isoformat() if done.review_by else ""
+        text = t(lang, "mod.confirmed", date=until)
+    return _with_menu(lang, text, [[_b(t(lang, "btn.back"), "q")]])
+
+
+async def _act_proposal_decline(
+    svc: Services, me: Moderator, lang: str, uid: int, values: list
+) -> Screen:
+    assert svc.moderation is not None
+    outcome = await svc.moderation.decline_proposal(me, int(values[0]))
+    return _with_menu(lang, t(lang, f"mod.proposal.{outcome}"), [[_b(t(lang, "btn.back"), "q")]])
 
 
 async def _act_queue_view(
@@ -537,11 +630,13 @@ async def _act_recheck_view(
 
 async def _act_confirm(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     assert svc.moderation is not None
-    if (svc.full or svc.kb.snapshot).get(values[0]) is None:
+    entry = (svc.full or svc.kb.snapshot).get(values[0])
+    if entry is None:
         raise ModerationError("no such entry")
-    _, until = await svc.moderation.confirm(me, values[0])
+    done = await svc.moderation.confirm(me, entry.id, legal=entry.kind is Kind.RIGHTS)
+    key = "mod.confirm.proposed" if done.proposed else "mod.confirmed"
     return _with_menu(
-        lang, t(lang, "mod.confirmed", date=until.isoformat()), [[_b(t(lang, "btn.back"), "f")]]
+        lang, t(lang, key, date=done.review_by.isoformat()), [[_b(t(lang, "btn.back"), "f")]]
     )
 
 
@@ -713,8 +808,9 @@ async def _act_tip_retire_yes(
     svc: Services, me: Moderator, lang: str, uid: int, values: list
 ) -> Screen:
     assert svc.moderation is not None
-    await svc.moderation.retire(me, int(values[0]))
-    return _with_menu(lang, t(lang, "mod.retired"), [[_b(t(lang, "btn.back"), "t")]])
+    retired = await svc.moderation.retire(me, int(values[0]))
+    text = t(lang, "mod.retired" if retired else "mod.retire.proposed")
+    return _with_menu(lang, text, [[_b(t(lang, "btn.back"), "t")]])
 
 
 # ----- display name ----------------------------------------------------------------------
@@ -899,6 +995,9 @@ _ACTIONS = {
     "qv": _act_queue_view,
     "qa": _act_approve,
     "qr": _act_reject,
+    "pv": _act_proposal_view,
+    "pa": _act_proposal_approve,
+    "pd": _act_proposal_decline,
     "f": _act_recheck,
     "fv": _act_recheck_view,
     "fc": _act_confirm,
