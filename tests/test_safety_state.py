@@ -77,7 +77,8 @@ def test_trail_keys_are_salted_hashes_and_records_hold_no_chat_id():
     for trail in (first, second):
         trail.add(987654321, 77)
     assert first.keys() != second.keys()
-    assert {len(key) for key in first.keys()} == {16}  # noqa: SIM118
+    keys = first.keys()
+    assert {len(key) for key in keys} == {16}
     (record,) = [v for part in first._chats._slices for v in part.items.values()]
     assert 987654321 not in array("I", record) and b"987654321" not in record
 
