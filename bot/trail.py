@@ -93,6 +93,11 @@ class MessageTrail:
             if record is None:
                 record = _NEW.pack(tick, _STAMP | tick, message_id)
             else:
+                recent = record[max(4, len(record) - 16) :]
+                if message_id in array("I", recent):
+                    # A menu edited again and again (each button press): keep it once, so a
+                    # long browse cannot fill the per-chat cap with copies of one id.
+                    return record
                 header = _WORD.unpack_from(record)[0]
                 if header & _TICK == tick:  # the common case: one more id in this block
                     record += _WORD.pack(message_id)

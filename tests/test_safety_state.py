@@ -19,7 +19,7 @@ from bot.i18n import t
 from bot.memory import AgedMap
 from bot.prefs import Preferences
 from bot.services import Services
-from bot.trail import KEEP_SECONDS, TICK_SECONDS, MessageTrail
+from bot.trail import KEEP_SECONDS, TICK_SECONDS, MessageTrail, Taken
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (
@@ -114,6 +114,18 @@ def test_per_chat_cap_drops_oldest_of_that_chat_and_says_so():
     assert taken.lost and taken.ids[-1] == 1000 and len(taken.ids) >= 80
     assert taken.ids == sorted(range(1001 - len(taken.ids), 1001))
     assert trail.take(2).ids == [5] and not trail.take(2).lost
+
+
+def test_a_menu_pressed_many_times_is_kept_once():
+    trail = MessageTrail(per_chat=50)
+    trail.add(1, 4)
+    for press in range(500):  # the gate and the edit both report the menu, each press
+        trail.add(1, 5)
+        trail.add(1, 5)
+        if press % 100 == 0:
+            trail.add(1, 1000 + press)  # now and then a typed message and its reply
+    taken = trail.take(1)
+    assert taken == Taken([4, 5, 1000, 1100, 1200, 1300, 1400], lost=False)
 
 
 def test_a_full_budget_refuses_newcomers_and_marks_them_lost():
