@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import yaml
+
 from knowledge.model import Entry, Kind
 
 
@@ -43,3 +45,16 @@ def entry_record(entry: Entry) -> dict:
             block["jurisdiction"] = text.jurisdiction
         record[lang] = block
     return record
+
+
+class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Content files never use anchors and aliases (the loader refuses them), even where
+    the same object (a shared date, say) appears twice."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
+def dump_yaml(data: object) -> str:
+    """YAML in the content format: unicode as is, keys in order, no aliases."""
+    return yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=100)

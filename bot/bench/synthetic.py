@@ -23,9 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from knowledge.dump import entry_record
+from knowledge.dump import dump_yaml, entry_record
 from knowledge.model import Entry, Snapshot, Text
 from knowledge.taxonomy import EXAMPLE_REGION
 
@@ -233,11 +232,8 @@ def write_content(
     directory.mkdir(parents=True, exist_ok=True)
     for path in sorted(shipped_dir.glob("*.yaml")):
         (directory / path.name).write_bytes(path.read_bytes())
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     for start in range(0, len(entries), per_file):
         chunk = [entry_record(e) for e in entries[start : start + per_file]]
-        text = yaml.dump(
-            {"entries": chunk}, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100
-        )
+        text = dump_yaml({"entries": chunk})
         (directory / f"synthetic-{start // per_file:04d}.yaml").write_text(text, encoding="utf-8")
     return directory
