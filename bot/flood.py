@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from bot.memory import SaltedKeys
 from bot.transport import CHAT_PER_SECOND
+from bot.transport import GROUP_PER_SECOND as GROUP_PER_SECOND
 
 BURST = 8
 PER_SECOND = CHAT_PER_SECOND
+GROUP_BURST = 3
 MAX_PEOPLE = 20_000
 
 

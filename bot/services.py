@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot import heap
-from bot.flood import FloodGuard
+from bot.flood import GROUP_BURST, GROUP_PER_SECOND, FloodGuard
 from bot.flows import Flows
 from bot.i18n import pick_language
 from bot.outgoing import Outgoing
@@ -77,6 +77,10 @@ class Services:
     trail: MessageTrail = field(default_factory=MessageTrail)
     vanisher: Vanisher = field(default_factory=Vanisher)
     flood: FloodGuard = field(default_factory=FloodGuard)
+    # A group is answered at Telegram's group rate, whoever writes in it.
+    group_flood: FloodGuard = field(
+        default_factory=lambda: FloodGuard(burst=GROUP_BURST, per_second=GROUP_PER_SECOND)
+    )
     base: Snapshot | None = None
     full: Snapshot | None = None
     moderation: Moderation | None = None

@@ -319,3 +319,59 @@ def test_whitespace_only_texts_do_not_break_the_wipe_check():
         update = Update.de_json(message_update(text, chat=private_chat(5)), None)
         assert _is_wipe(update) is False
     assert _is_wipe(Update.de_json(message_update("/wipe@lantern_test_bot"), None))
+
+
+# ----- the gate, through the real application ---------------------------------------
+
+
+@pytest.fixture
+async def gated(small_snapshot):
+    from bot.app import build_application
+    from bot.config import Config, Secret
+    from bot.services import Services
+    from knowledge.base import KnowledgeBase
+    from tests.conftest import TODAY
+    from tests.fakes import TOKEN, RecordingRequest
+
+    request = RecordingRequest()
+    services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
+    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
+    await app.initialize()
+    request.clear()
+
+    async def through_gate(data: dict) -> None:
+        update = Update.de_json(data, app.bot)
+        await app.update_processor.process_update(update, app.process_update(update))
+
+    yield through_gate, request
+    await app.shutdown()
+
+
+@pytest.mark.parametrize("text", ["\u3000", "\x1c", "\u2028", "\x85", "\xa0"])
+async def test_a_text_that_is_all_whitespace_is_answered(gated, text):
+    through_gate, request = gated
+    await through_gate(message_update(text, sender=user(77)))
+    assert request.sent(), "answered, not dropped by the gate"
+
+
+async def test_a_group_is_admitted_at_the_groups_rate_whoever_writes(gated):
+    through_gate, request = gated
+    group = {"id": -100777, "type": "supergroup", "title": "Busy"}
+    for sender in range(20):  # twenty different people, one command each
+        await through_gate(
+            message_update("/help@lantern_test_bot", sender=user(900 + sender), chat=group)
+        )
+    answers = [p for m, p in request.calls if m == "sendMessage" and p["chat_id"] == -100777]
+    assert 0 < len(answers) <= 4
+
+
+async def test_inline_answers_are_personal(gated):
+    through_gate, request = gated
+    await through_gate(
+        {
+            "update_id": 1,
+            "inline_query": {"id": "iq1", "from": user(78), "query": "naloxone", "offset": ""},
+        }
+    )
+    (answer,) = [p for m, p in request.calls if m == "answerInlineQuery"]
+    assert answer["is_personal"] is True

@@ -256,9 +256,12 @@ async def admit(svc: Services, bot: Bot, update: object) -> str | None:
         if user is None:
             return kind
         verdict = svc.flood.check(user.id)
+        chat = update.effective_chat
+        if verdict == "ok" and chat is not None and chat.type != chat.PRIVATE:
+            # In a group, answers go out at the group's rate, whoever asks: no more in.
+            return kind if svc.group_flood.check(chat.id) == "ok" else None
         if verdict == "ok":
             return kind
-        chat = update.effective_chat
         if verdict == "warn" and chat is not None and chat.type == chat.PRIVATE:
             lang = svc.language(user.id, user.language_code, touch=False)
             with contextlib.suppress(TelegramError):

@@ -123,4 +123,6 @@ async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         start_parameter="inline",
     )
     # Results depend only on the words and language; nothing about the query is kept.
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, button=button)
+    # Personal: results depend on the person's language, and a shared cache would show
+    # the next person that someone searched these words recently.
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)
