@@ -55,6 +55,16 @@ class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore
         return True
 
 
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # Bodies of several lines read best, and diff best, as literal blocks.
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style=style)
+
+
+_NoAliases.add_representer(str, _text)
+_NoAliases.add_multi_representer(str, _text)
+
+
 def dump_yaml(data: object) -> str:
     """YAML in the content format: unicode as is, keys in order, no aliases."""
     return yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=100)

@@ -105,7 +105,8 @@ async def assert_others_unaffected(emu: BotAPIEmulator, quiet: tuple[float, floa
     wipe = await time_wipe(emu, other)
     # Shown with `pytest -s`: the figures the README quotes.
     print(
-        f"quiet /start {quiet[0]:.2f} s, /wipe {quiet[1]:.2f} s; under attack {start:.2f} s, {wipe:.2f} s"
+        f"quiet /start {quiet[0]:.2f} s, /wipe {quiet[1]:.2f} s;"
+        f" under attack {start:.2f} s, {wipe:.2f} s"
     )
     assert start <= quiet[0] + MARGIN, (start, quiet)
     assert wipe <= quiet[1] + MARGIN, (wipe, quiet)
