@@ -149,8 +149,11 @@ def test_console_in_spanish():
     assert "[spec]" not in result.stdout
 
 
+KEY = {"LANTERN_MODERATOR_KEY": "6b" * 32}
+
+
 def test_admin_add_prints_a_one_time_invite(tmp_path):
-    result = lantern("admin", "add", env={"LANTERN_DATA_DIR": str(tmp_path)})
+    result = lantern("admin", "add", env={"LANTERN_DATA_DIR": str(tmp_path), **KEY})
     assert result.returncode == 0, result.stderr
     code = re.search(r"start=(inv-[A-Za-z0-9_-]{32,})", result.stdout).group(1)
     assert len(code) <= 64
@@ -180,7 +183,7 @@ def test_backup_export_and_import(tmp_path):
 
 def test_a_database_that_cannot_be_opened_is_explained_for_every_command(tmp_path):
     (tmp_path / "lantern.sqlite3").write_bytes(b"not a database at all" * 200)
-    env = {"LANTERN_DATA_DIR": str(tmp_path)}
+    env = {"LANTERN_DATA_DIR": str(tmp_path), **KEY}
     for args in (("admin", "add"), ("backup", str(tmp_path / "b")), ("export", str(tmp_path))):
         result = lantern(*args, env=env)
         assert result.returncode == 1
@@ -204,3 +207,68 @@ def test_every_command_writes_owner_only_files_whatever_the_umask(tmp_path):
     assert len(written) >= 3, written
     for path in [tmp_path / "data", *(tmp_path / "data").iterdir(), *written]:
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_without_a_moderator_key_admin_add_and_doctor_say_what_to_set(tmp_path):
+    env = {"LANTERN_DATA_DIR": str(tmp_path / "data")}
+    added = lantern("admin", "add", env=env)
+    assert added.returncode == 2
+    assert "no moderator key is set" in added.stderr
+    assert "lantern admin new-key" in added.stderr
+    assert "LANTERN_MODERATOR_KEY_FILE=" in added.stderr
+    assert "inv-" not in added.stdout  # no invite nobody could redeem
+    doctor = lantern("doctor", env=env)
+    assert "FIX   moderator key: no moderator key is set" in doctor.stdout
+    assert "lantern admin new-key" in doctor.stdout
+    # The container health check still passes: users are served without a key.
+    assert (
+        lantern("doctor", "--health", env={**env, "LANTERN_CONTENT_DIR": str(SMALL)}).returncode
+        == 0
+    )
+
+
+def test_new_key_writes_an_owner_only_key_outside_the_data_directory(tmp_path):
+    import os
+    import stat
+
+    data = tmp_path / "data"
+    env = {"LANTERN_DATA_DIR": str(data)}
+    inside = lantern("admin", "new-key", str(data / "moderator.key"), env=env)
+    assert inside.returncode == 2 and "inside the data directory" in inside.stderr
+    assert not (data / "moderator.key").exists()
+    path = tmp_path / "secrets" / "moderator.key"
+    old = os.umask(0o022)
+    try:
+        made = lantern("admin", "new-key", str(path), env=env)
+    finally:
+        os.umask(old)
+    assert made.returncode == 0, made.stderr
+    assert f"LANTERN_MODERATOR_KEY_FILE={path}" in made.stdout
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    key = path.read_text()
+    assert re.fullmatch(r"[0-9a-f]{64}\n", key)
+    assert key.strip() not in made.stdout + made.stderr
+    again = lantern("admin", "new-key", str(path), env=env)
+    assert again.returncode == 2 and "never overwrites" in again.stderr
+    assert path.read_text() == key
+    keyed = {**env, "LANTERN_MODERATOR_KEY_FILE": str(path)}
+    assert lantern("admin", "add", env=keyed).returncode == 0
+    doctor = lantern("doctor", env=keyed)
+    assert "ok    moderator key: from LANTERN_MODERATOR_KEY_FILE" in doctor.stdout
+    assert key.strip() not in doctor.stdout
+
+
+def test_a_key_in_the_data_directory_is_flagged(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    (data / "moderator.key").write_bytes(b"k" * 32)  # where versions before 2026-11 kept it
+    env = {"LANTERN_DATA_DIR": str(data)}
+    doctor = lantern("doctor", env=env)
+    assert "FIX   moderator key: the moderator key is in the data directory" in doctor.stdout
+    assert "lantern admin migrate-key --to" in doctor.stdout
+    added = lantern("admin", "add", env=env)
+    assert added.returncode == 0  # existing set-ups keep working, with a warning
+    assert "migrate-key" in added.stderr
+    fresh = lantern("admin", "new-key", str(tmp_path / "other.key"), env=env)
+    assert fresh.returncode == 2 and "migrate-key" in fresh.stderr

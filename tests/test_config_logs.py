@@ -88,3 +88,33 @@ def test_library_loggers_stay_quiet_even_at_debug():
     for name in ("httpx", "telegram", "telegram.ext.Application"):
         assert not logging.getLogger(name).isEnabledFor(logging.INFO)
     assert logging.getLogger("lantern").isEnabledFor(logging.DEBUG)
+
+
+def test_moderator_key_settings(tmp_path):
+    key = "ab" * 32
+    config = Config.from_env({"LANTERN_MODERATOR_KEY": key})
+    assert config.moderator_key.reveal() == key and config.moderator_key_file is None
+    assert key not in repr(config) and key not in str(config)
+    from_file = Config.from_env({"LANTERN_MODERATOR_KEY_FILE": str(tmp_path / "k")})
+    assert from_file.moderator_key_file == tmp_path / "k" and not from_file.moderator_key
+    assert Config.from_env({}).find_moderator_key(tmp_path) is None
+    assert Config.from_env({"LANTERN_MODERATOR_KEY": key}).find_moderator_key(tmp_path).key == (
+        bytes.fromhex(key)
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"LANTERN_MODERATOR_KEY": "ab" * 32, "LANTERN_MODERATOR_KEY_FILE": "/run/k"},
+            "only one of",
+        ),
+        ({"LANTERN_MODERATOR_KEY": "secret-but-not-hex-" * 4}, "at least 64 hex digits"),
+        ({"LANTERN_MODERATOR_KEY": "ab" * 16}, "at least 64 hex digits"),
+    ],
+)
+def test_bad_moderator_key_settings_are_explained_without_echoing(env, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        Config.from_env(env)
+    assert env["LANTERN_MODERATOR_KEY"] not in str(caught.value)
