@@ -294,7 +294,12 @@ class Identity:
             async with self._lock:  # one scrypt at a time: at most one core, ever
                 value = await asyncio.to_thread(scrypt_hash, self._key, user_id, self.cost)
                 self.computed += 1
-                await self._upgrade(user_id, value)
+                try:
+                    await self._upgrade(user_id, value)
+                except Exception as exc:
+                    # Not cached, so it is tried again (a minute later): caching the new
+                    # hash now would leave an old-scheme moderator unrecognised until restart.
+                    raise IdentityUnavailable("the bot is busy; try again in a minute") from exc
             self._remember(slot, value)
             future.set_result(value)
             return value
