@@ -22,6 +22,11 @@ RUN pip install --no-cache-dir . \
     && lantern validate
 
 USER 10001
+# The moderator key is NOT in /data (a copy of the volume must not hold both the hashed
+# moderator ids and the key to check them): mount it read-only as a secret and point
+# LANTERN_MODERATOR_KEY_FILE at it, e.g. /run/secrets/lantern-moderator-key (README,
+# "Docker"). Not set here, so an older /data/moderator.key keeps working until
+# `lantern admin migrate-key` moves it.
 VOLUME ["/data"]
 EXPOSE 8080
 # Polling mode: `lantern doctor --health` checks the database and content; webhook mode
