@@ -487,10 +487,10 @@ def test_spec_path_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 async def test_spec_missing_mode(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.emulator")
+    caplog.set_level(logging.WARNING, logger="lantern.emulator")
     emulator = BotAPIEmulator(TOKEN, spec_path=tmp_path / "missing.json")
     assert emulator.spec_missing
-    warnings = [r for r in caplog.records if r.name.startswith("bot.emulator")]
+    warnings = [r for r in caplog.records if r.name.startswith("lantern.emulator")]
     assert len(warnings) == 1 and "not found" in warnings[0].getMessage()
     async with emulator as emu:
         application = build_echo_app(emu.api_url, emu.token)

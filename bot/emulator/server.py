@@ -29,7 +29,7 @@ from bot.emulator.rules import check_rules
 from bot.emulator.spec import BotAPISpec, default_spec_path, guess_decode
 from bot.emulator.state import EmuEvent
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("lantern.emulator")
 
 DEFAULT_TOKEN = "123456:TEST"
 DEFAULT_USERNAME = "lantern_test_bot"
