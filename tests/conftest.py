@@ -35,3 +35,14 @@ def cheap_moderator_key(monkeypatch):
 
     monkeypatch.setattr(identity, "DEFAULT_COST", identity.ScryptCost(n=16, r=1, p=1))
     monkeypatch.setenv("LANTERN_MODERATOR_KEY", "5a" * 32)
+
+
+@pytest.fixture(autouse=True)
+def process_limits_left_alone(monkeypatch):
+    """Tests that call `lantern`'s main() in this process must not lower pytest's own core
+    limit for good (without CAP_SYS_RESOURCE it cannot be raised again, and the hardening
+    tests start the bot with cores allowed). tests/test_hardening.py runs the real thing
+    in child processes."""
+    from bot import cli
+
+    monkeypatch.setattr(cli, "harden_process", list)
