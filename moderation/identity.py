@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from moderation.files import make_private_dirs
 from moderation.store import Store
 from moderation.workflow import ModerationError
 
@@ -109,13 +110,7 @@ def read_key_file(path: Path) -> bytes:
 def write_key_file(path: Path, key: bytes | None = None) -> bytes:
     """Write a key (new, or given) as hex to a new file that is 0600 from its first byte."""
     key = secrets.token_bytes(KEY_BYTES) if key is None else key
-    missing: list[Path] = []
-    directory = path.parent
-    while not directory.exists():
-        missing.append(directory)
-        directory = directory.parent
-    for directory in reversed(missing):
-        directory.mkdir(mode=0o700)
+    make_private_dirs(path.parent)
     # O_EXCL: never overwrite a key, which would lock every moderator out.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from moderation.files import make_private_dirs
+
 DB_NAME = "lantern.sqlite3"
 
 # Each migration is applied once, in order, in its own transaction. Append, never edit.
@@ -234,17 +236,7 @@ class Store:
             path = path / DB_NAME
         if path.resolve() == self.path.resolve():
             raise StoreError("the backup must not overwrite the live database")
-        # Missing directories are made 0700 one by one: mkdir -p gives parents the
-        # umask's mode, and mkdir's own mode is filtered by the umask (chmod is not).
-        missing: list[Path] = []
-        directory = path.parent
-        while not directory.exists():
-            missing.append(directory)
-            directory = directory.parent
-        for directory in reversed(missing):
-            with contextlib.suppress(FileExistsError):
-                directory.mkdir(mode=0o700)
-            directory.chmod(0o700)
+        make_private_dirs(path.parent)
         # The copy goes into a file that is owner-only from its first byte (never a
         # chmod afterwards: a crash in between would leave a readable copy), and is
         # renamed into place only when complete, so PATH is never half a database.
