@@ -21,6 +21,7 @@ from bot.services import Services
 from bot.webhook import SECRET_HEADER, serve
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import SMALL
+from tests.processes import lantern_env, start_lantern
 
 TOKEN = "7000000005:e2e-deploy-token-0123456789abcdefghij"
 SECRET = "s3cret-for-the-webhook-test_0123"
@@ -104,22 +105,7 @@ async def test_webhook_checks_the_secret_and_answers_updates(tmp_path):
 async def test_sigterm_stops_polling_cleanly_within_ten_seconds(tmp_path):
     emu = BotAPIEmulator(TOKEN)
     await emu.start()
-    env = {
-        **os.environ,
-        "LANTERN_BOT_TOKEN": emu.token,
-        "LANTERN_API_URL": emu.api_url,
-        "LANTERN_DATA_DIR": str(tmp_path),
-        "LANTERN_CONTENT_DIR": str(SMALL),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_lantern(lantern_env(emu, tmp_path), quiet=False)
     try:
         assert await emu.wait_until(lambda: bool(emu.calls_to("getUpdates")), timeout=30)
         user = emu.new_user("Ana")

@@ -12,6 +12,7 @@ import pytest
 
 from bot.emulator import BotAPIEmulator
 from tests.conftest import SMALL
+from tests.processes import lantern_env, start_lantern
 
 TOKEN = "7000000012:hardening-token-0123456789abcdefghij"
 
@@ -34,23 +35,7 @@ def _allow_cores() -> None:
 async def test_the_running_bot_has_core_dumps_off(tmp_path):
     emu = BotAPIEmulator(TOKEN)
     await emu.start()
-    env = {
-        **os.environ,
-        "LANTERN_BOT_TOKEN": emu.token,
-        "LANTERN_API_URL": emu.api_url,
-        "LANTERN_DATA_DIR": str(tmp_path),
-        "LANTERN_CONTENT_DIR": str(SMALL),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-        preexec_fn=_allow_cores,
-    )
+    process = await start_lantern(lantern_env(emu, tmp_path), preexec_fn=_allow_cores)
     try:
         assert await emu.wait_until(lambda: bool(emu.calls_to("getUpdates")), timeout=30)
         assert _core_limit(process.pid) == ("0", "0")

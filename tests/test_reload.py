@@ -4,7 +4,6 @@ are told what is wrong in their chat."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import sys
@@ -17,6 +16,7 @@ from bot.flood import FloodGuard
 from bot.reload import reload_and_report
 from bot.services import Services
 from tests.conftest import SMALL, TODAY
+from tests.processes import lantern_env, start_lantern
 
 TOKEN = "7000000007:e2e-reload-token-0123456789abcdefghij"
 
@@ -84,22 +84,8 @@ async def test_lantern_reload_signals_the_running_bot(tmp_path):
     shutil.copytree(SMALL, content)
     emu = BotAPIEmulator(TOKEN)
     await emu.start()
-    env = {
-        **os.environ,
-        "LANTERN_BOT_TOKEN": emu.token,
-        "LANTERN_API_URL": emu.api_url,
-        "LANTERN_DATA_DIR": str(tmp_path / "data"),
-        "LANTERN_CONTENT_DIR": str(content),
-    }
-    bot = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    env = lantern_env(emu, tmp_path / "data", content)
+    bot = await start_lantern(env)
     try:
         assert await emu.wait_until(lambda: bool(emu.calls_to("getUpdates")), timeout=30)
         entries = content / "entries.yaml"
