@@ -65,7 +65,6 @@ REFERRAL_FLAG_KEYS = (
 REFERRAL_KEYS = {"contact", *REFERRAL_FLAG_KEYS}
 TEXT_KEYS = {"title", "body", "keywords", "jurisdiction"}
 CONTACT_KEYS = {"website", "phone", "address", "hours"}
-TRISTATE = {True: True, False: False, "unknown": None}
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
@@ -105,15 +104,87 @@ class _Seq(list):
     line: int = 0
 
 
-def _make_loader(problems: list[Problem], path: str) -> type[yaml.SafeLoader]:
-    # libyaml's parser when present (several times faster), with the same marks.
-    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Tags a content or import file may spell out (`!!str 2026` to keep a date as text):
+# plain data only. Anything else (`!!python/object`, `!!binary`, `!!set`, local tags) is
+# refused before it is constructed.
+_ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    # "merge" and "value": what a bare `<<` or `=` resolves to; built as plain text below.
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge", "value")
+)
 
-    class Loader(base):  # type: ignore[valid-type,misc]
-        pass
 
-    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> _Map:
-        loader.flatten_mapping(node)
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that is well formed but not accepted here (aliases, anchors, tags)."""
+
+
+class _PythonParser(
+    yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser, yaml.composer.Composer
+):
+    """PyYAML's own parser and composer, for where libyaml is not installed."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+
+
+try:  # libyaml's parser and composer when present: several times faster, same marks
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _Parser = _PythonParser  # type: ignore[assignment,misc]
+
+
+def _check_nodes(root: yaml.Node) -> None:
+    """Refuse aliases and foreign tags in a composed document, before anything is built.
+
+    The composer turns an alias into a second reference to its anchor's node, without
+    copying it; so a node reached twice is an alias. An alias bomb (a few hundred bytes
+    that expand to billions of items once anything walks them) is a handful of nodes
+    here, refused at its first repeat: the walk visits each node at most once.
+    """
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, root.start_mark.line + 1)]
+    while stack:
+        node, line = stack.pop()
+        if id(node) in seen:
+            raise _Refused(None, None, "YAML aliases (*name) are not allowed", _Line(line))
+        seen.add(id(node))
+        if node.tag not in _ALLOWED_TAGS:
+            message = f"the YAML tag {node.tag[:60]!r} is not allowed: plain data only"
+            raise _Refused(None, None, message, node.start_mark)
+        # Children go on the stack last first, so the walk is in document order and the
+        # first alias reported is the first one written.
+        if isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                # Where an alias is used: the line of its key (the node's own mark is the
+                # anchor's).
+                where = key.start_mark.line + 1
+                stack.append((value, where))
+                stack.append((key, where))
+        elif isinstance(node, yaml.SequenceNode):
+            where = node.start_mark.line + 1
+            stack.extend((child, where) for child in reversed(node.value))
+
+
+class _Line:
+    """A mark that only knows its (1-based) line."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line - 1
+
+
+def _make_loader(problems: list[Problem], path: str) -> type:
+    """A safe loader that keeps lines and reports problems into `problems`."""
+
+    class Loader(_Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        def __init__(self, stream: str) -> None:
+            _Parser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    def construct_mapping(loader: Any, node: yaml.MappingNode) -> _Map:
         result = _Map()
         result.line = node.start_mark.line + 1
         for key_node, value_node in node.value:
@@ -132,45 +203,80 @@ def _make_loader(problems: list[Problem], path: str) -> type[yaml.SafeLoader]:
             result.value_lines[key] = start + 1 if style in ("|", ">") else start
         return result
 
-    def construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> _Seq:
+    def construct_sequence(loader: Any, node: yaml.SequenceNode) -> _Seq:
         result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
         result.line = node.start_mark.line + 1
         return result
 
-    def construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    def construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
         # An impossible date (2026-13-01) stays text, so it is reported, not crashed on.
         try:
             return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
         except ValueError:
             return loader.construct_scalar(node)
 
-    Loader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    # Only plain data can be built; every other tag has no constructor (and is refused
+    # above before it gets here).
+    Loader.yaml_constructors = {
+        "tag:yaml.org,2002:null": yaml.constructor.SafeConstructor.construct_yaml_null,
+        "tag:yaml.org,2002:bool": yaml.constructor.SafeConstructor.construct_yaml_bool,
+        "tag:yaml.org,2002:int": yaml.constructor.SafeConstructor.construct_yaml_int,
+        "tag:yaml.org,2002:float": yaml.constructor.SafeConstructor.construct_yaml_float,
+        "tag:yaml.org,2002:str": yaml.constructor.SafeConstructor.construct_yaml_str,
+        # A bare `<<` or `=` is only text here: merge keys need aliases, which are refused.
+        "tag:yaml.org,2002:merge": yaml.constructor.SafeConstructor.construct_yaml_str,
+        "tag:yaml.org,2002:value": yaml.constructor.SafeConstructor.construct_yaml_str,
+        "tag:yaml.org,2002:timestamp": construct_timestamp,
+        "tag:yaml.org,2002:map": construct_mapping,
+        "tag:yaml.org,2002:seq": construct_sequence,
+        None: yaml.constructor.SafeConstructor.construct_undefined,
+    }
     return Loader
 
 
-def _read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
+def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
+    """One YAML file as plain data (mappings remember their lines), or None.
+
+    The one safe way Lantern reads YAML from disk, for content and for `lantern import`:
+    at most MAX_FILE_BYTES, UTF-8, no aliases or anchors, no tags beyond plain data.
+    Problems are added to `problems` as `path:line: message`; nothing raises.
+    """
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        with path.open("rb") as handle:
+            # Read one byte past the limit rather than trusting the size on disk.
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
             problems.append(Problem(shown, 1, f"file is larger than {MAX_FILE_BYTES} bytes"))
             return None
-        raw = path.read_text(encoding="utf-8")
+        raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         problems.append(Problem(shown, 1, f"not valid UTF-8 ({exc.reason})"))
         return None
     except OSError as exc:
         problems.append(Problem(shown, 1, f"cannot read file ({exc.strerror})"))
         return None
+    loader = _make_loader(problems, shown)(raw)
     try:
-        return yaml.load(raw, Loader=_make_loader(problems, shown))
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_nodes(node)
+        return loader.construct_document(node)
+    except _Refused as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        problems.append(Problem(shown, line, str(exc.problem)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         problems.append(Problem(shown, line, f"YAML syntax error: {exc.problem or exc}"))
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         problems.append(Problem(shown, 1, f"YAML error: {type(exc).__name__}: {exc}"))
+    finally:
+        loader.dispose()
     return None
+
+
+_read_yaml = read_yaml
 
 
 def _to_date(value: Any) -> date | None:
@@ -182,6 +288,24 @@ def _to_date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
+
+
+def describe(value: Any) -> str:
+    """A value as a message may show it: short, and saying what it is if not text."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
+
+
+def _one_of(value: Any, allowed: Iterable[str]) -> str | None:
+    """`value` if it is one of the `allowed` words; a list or mapping never is.
+
+    Checked before any set membership, which would raise on an unhashable list.
+    """
+    return value if isinstance(value, str) and value in set(allowed) else None
 
 
 def _str_list(value: Any) -> list[str] | None:
@@ -215,10 +339,12 @@ class _EntryReader:
             entry_id = None
 
         kind_raw = raw.get("kind")
-        kind = Kind(kind_raw) if kind_raw in {k.value for k in Kind} else None
+        kind_word = _one_of(kind_raw, (k.value for k in Kind))
+        kind = Kind(kind_word) if kind_word is not None else None
         if kind is None:
             self.fail(
-                self.at("kind"), f"'kind' must be one of tip, rights, referral, not {kind_raw!r}"
+                self.at("kind"),
+                f"'kind' must be one of tip, rights, referral, not {describe(kind_raw)}",
             )
 
         allowed = ENTRY_KEYS | (REFERRAL_KEYS if kind is Kind.REFERRAL else set())
@@ -378,15 +504,15 @@ class _EntryReader:
         if missing:
             self.fail(raw.line, "referral flags missing: " + ", ".join(missing))
             return None
-        police = raw["police_involvement"]
-        if police not in {p.value for p in Police}:
+        police = _one_of(raw["police_involvement"], (p.value for p in Police))
+        if police is None:
             self.fail(
                 raw.line_of("police_involvement"),
                 "police_involvement must be none, possible, mandatory_reporting or unknown",
             )
             return None
-        cost = raw["cost"]
-        if cost not in {c.value for c in Cost}:
+        cost = _one_of(raw["cost"], (c.value for c in Cost))
+        if cost is None:
             self.fail(raw.line_of("cost"), "cost must be free, sliding, paid or unknown")
             return None
         tristates: dict[str, bool | None] = {}
@@ -398,12 +524,14 @@ class _EntryReader:
             "trans_affirming",
         ):
             value = raw[key]
-            if value not in TRISTATE or (
-                value is not True and value is not False and value != "unknown"
-            ):
+            # Identity and type first: 1 == True, and a list cannot be looked up.
+            if value is True or value is False:
+                tristates[key] = value
+            elif isinstance(value, str) and value == "unknown":
+                tristates[key] = None
+            else:
                 self.fail(raw.line_of(key), f"'{key}' must be true, false or unknown")
                 return None
-            tristates[key] = TRISTATE[value]
         languages = _str_list(raw["languages"])
         if not languages or not all(LANG_RE.match(code) for code in languages):
             self.fail(raw.line_of("languages"), "languages must be a list of two-letter codes")
@@ -440,7 +568,9 @@ def _read_regions(path: Path, shown: str, problems: list[Problem]) -> list[Regio
                 problems.append(Problem(shown, line, f"region '{slug}' has no {lang} name"))
         if any(r.slug == slug for r in regions):
             problems.append(Problem(shown, line, f"region '{slug}' is listed twice"))
-        regions.append(Region(slug, {k: str(v).strip() for k, v in names.items() if v}))
+        regions.append(
+            Region(slug, {k: v.strip() for k, v in names.items() if isinstance(v, str) and v})
+        )
     for required in (GLOBAL_REGION, EXAMPLE_REGION):
         if not any(r.slug == required for r in regions):
             problems.append(Problem(shown, 1, f"region '{required}' must be listed"))
@@ -458,6 +588,36 @@ def content_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.name != REGIONS_FILE)
 
 
+def _unexpected(exc: Exception) -> str:
+    return (
+        f"unexpected value here ({type(exc).__name__}); check that each field has the"
+        " shape the format asks for (a word, a date, a list or a mapping)"
+    )
+
+
+def _read_entry(
+    shown: str,
+    item: _Map,
+    region_slugs: set[str],
+    first_seen: dict[str, str],
+    problems: list[Problem],
+) -> Entry | None:
+    entry_id = item.get("id")
+    if isinstance(entry_id, str):
+        here = f"{shown}:{item.line_of('id')}"
+        if entry_id in first_seen:
+            problems.append(
+                Problem(
+                    shown,
+                    item.line_of("id"),
+                    f"duplicate id '{entry_id}' (first at {first_seen[entry_id]})",
+                )
+            )
+            return None
+        first_seen[entry_id] = here
+    return _EntryReader(shown, item, region_slugs, problems).read()
+
+
 def load_directory(directory: Path | str | None = None) -> tuple[Snapshot | None, list[Problem]]:
     """Read every file in `directory`; a Snapshot only when there is no problem at all."""
     root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
@@ -466,7 +626,12 @@ def load_directory(directory: Path | str | None = None) -> tuple[Snapshot | None
         return None, [Problem(str(root), 0, "content directory not found")]
     regions_path = root / REGIONS_FILE
     if regions_path.exists():
-        regions = _read_regions(regions_path, _shown(regions_path, root), problems)
+        shown_regions = _shown(regions_path, root)
+        try:
+            regions = _read_regions(regions_path, shown_regions, problems)
+        except Exception as exc:  # a value of a shape no check foresaw: report, not crash
+            problems.append(Problem(shown_regions, 1, _unexpected(exc)))
+            regions = []
     else:
         problems.append(Problem(_shown(regions_path, root), 0, "regions file is missing"))
         regions = []
@@ -498,20 +663,11 @@ def load_directory(directory: Path | str | None = None) -> tuple[Snapshot | None
                     Problem(shown, getattr(items, "line", 1), "each entry must be a mapping")
                 )
                 continue
-            entry_id = item.get("id")
-            if isinstance(entry_id, str):
-                here = f"{shown}:{item.line_of('id')}"
-                if entry_id in first_seen:
-                    problems.append(
-                        Problem(
-                            shown,
-                            item.line_of("id"),
-                            f"duplicate id '{entry_id}' (first at {first_seen[entry_id]})",
-                        )
-                    )
-                    continue
-                first_seen[entry_id] = here
-            entry = _EntryReader(shown, item, region_slugs, problems).read()
+            try:
+                entry = _read_entry(shown, item, region_slugs, first_seen, problems)
+            except Exception as exc:  # a value of a shape no check foresaw: report, not crash
+                problems.append(Problem(shown, item.line, _unexpected(exc)))
+                continue
             if entry is not None:
                 entries.append(entry)
     if problems:
