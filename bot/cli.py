@@ -489,20 +489,24 @@ def _import(args: argparse.Namespace, config: Config) -> int:
 
 
 def _reload(args: argparse.Namespace, config: Config) -> int:
-    """Send SIGHUP to the bot running with this data directory."""
+    """Send SIGHUP to the bot running with this data directory, and to nothing else.
+
+    The PID file's number is trusted only while the running bot holds the file's lock
+    (see bot.reload): SIGHUP's default action ends a process, so a stale file must never
+    point it at whatever process has that number now.
+    """
     import signal
 
-    from bot.reload import PID_FILE
+    from bot.reload import NoRunningBot, running_bot
 
-    pid_file = config.data_dir / PID_FILE
     try:
-        pid = int(pid_file.read_text().strip())
+        pid = running_bot(config.data_dir)
         os.kill(pid, signal.SIGHUP)
-    except (OSError, ValueError):
-        print(
-            f"lantern reload: no running bot found for {config.data_dir} ({pid_file})",
-            file=sys.stderr,
-        )
+    except NoRunningBot as exc:
+        print(f"lantern reload: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"lantern reload: could not signal the bot ({exc.strerror})", file=sys.stderr)
         return 1
     print(
         "Asked the bot to reload its content. If the new content has problems, it keeps "
