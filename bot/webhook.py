@@ -36,12 +36,20 @@ def web_app(application: Application, path: str, secret: str) -> web.Application
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return web.Response(status=403)
+        raw = await request.read()
+        if len(raw) > MAX_BODY:
+            return web.Response(status=413)
         try:
-            raw = await request.read()
-            if len(raw) > MAX_BODY:
-                return web.Response(status=413)
-            update = Update.de_json(json.loads(raw), application.bot)
-        except (ValueError, TypeError, KeyError):
+            data = json.loads(raw)
+            # Valid JSON that is not an object ([], "x", 1) is no update either.
+            if not isinstance(data, dict):
+                return web.Response(status=400)
+            update = Update.de_json(data, application.bot)
+        except Exception as exc:
+            # Whatever the body holds, a malformed update is the sender's fault: a 400, and
+            # no traceback (a traceback's locals and messages could quote the update). The
+            # type alone tells an operator what happened.
+            log.warning("webhook: unreadable update (%s)", type(exc).__name__)
             return web.Response(status=400)
         if update is not None:
             await application.update_queue.put(update)
