@@ -48,7 +48,7 @@ from knowledge.taxonomy import DEFAULT_LANGUAGE
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 PRIVATE_COMMANDS = ("start", "help", "privacy", "wipe")
 CONFIG_KEY = "lantern.config"
-log = logging.getLogger("lantern.updates")
+log = logging.getLogger("lantern.app")
 
 
 def parse_updates(result: object, bot: ExtBot) -> tuple[Update, ...]:
@@ -215,8 +215,15 @@ async def _starting(application: Application) -> None:
             signal.SIGHUP,
             lambda: asyncio.ensure_future(reload.reload_and_report(application.bot, services)),
         )
-    with contextlib.suppress(OSError):
+    try:
         reload.write_pid(config.data_dir)
+    except BlockingIOError:
+        # Not fatal: this bot serves all the same; only `lantern reload` reaches the other.
+        log.warning("another running Lantern holds the PID file of this data directory")
+    except OSError as exc:
+        log.warning(
+            "PID file not written (%s); `lantern reload` will not find this bot", type(exc).__name__
+        )
 
 
 async def _stopping(application: Application) -> None:
@@ -226,8 +233,7 @@ async def _stopping(application: Application) -> None:
             task.cancel()
     services.sweeper = services.watcher = services.freshener = None
     config: Config = application.bot_data[CONFIG_KEY]
-    with contextlib.suppress(OSError):
-        (config.data_dir / reload.PID_FILE).unlink()
+    reload.remove_pid(config.data_dir)  # only if it is this bot's
     await services.close()
 
 

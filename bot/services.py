@@ -161,8 +161,12 @@ class Services:
         snapshot, problems = await asyncio.to_thread(load_snapshot, self.content_dir)
         if snapshot is None:
             return problems
-        self.base = snapshot
-        await self.refresh()
+        previous, self.base = self.base, snapshot
+        try:
+            await self.refresh()
+        except BaseException:
+            self.base = previous  # what users see and what reloads build on stay one
+            raise
         heap.release()
         return []
 
