@@ -67,7 +67,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self.gate: Gate | None = None
         self.max_waiting = max_waiting
-        self.dropped = 0  # a count only, for tests and the bench
+        self.dropped = 0  # refused by the gate or a full line; a count only (tests, bench)
         self._keys = SaltedKeys()
         self._lines: dict[bytes, _Line] = {}
 
@@ -108,7 +108,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 _close(coroutine)
                 raise
         if kind is None:
-            _close(coroutine)
+            self._drop(coroutine)
             return
         key = self._key(update)
         if key is None:
