@@ -53,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     console = sub.add_parser("console", help="try the bot in this terminal, no Telegram needed")
     console.add_argument("--lang", default="en", help="your Telegram language (en, es, ...)")
+    console.add_argument(
+        "--hostile",
+        nargs="?",
+        const="default",
+        metavar="SETTINGS",
+        help="make the emulator misbehave: 10%% each of 429, 5xx, slow and dropped calls, "
+        "no long polling, a malformed update beside each of yours; SETTINGS such as "
+        "'rate=0.2,seed=3,404=setMyCommands' (see bot/emulator/hostile.py); "
+        "also LANTERN_CONSOLE_HOSTILE",
+    )
 
     validate = sub.add_parser("validate", help="check content files; exit 1 on any problem")
     validate.add_argument("directory", nargs="?", type=Path, help="content directory")
@@ -662,8 +672,18 @@ def _console(args: argparse.Namespace, config: Config) -> int:
         return 1
     from bot.app import build_application
     from bot.console import run_console
+    from bot.emulator import Hostile
     from bot.services import Services
 
+    # getattr: `lantern run` without a token opens the console with a bare Namespace.
+    hostile_text = getattr(args, "hostile", None) or os.environ.get("LANTERN_CONSOLE_HOSTILE")
+    hostile = None
+    if hostile_text:
+        try:
+            hostile = Hostile.parse(hostile_text)
+        except ValueError as exc:
+            print(f"lantern console: --hostile: {exc}", file=sys.stderr)
+            return 2
     services = Services(kb)
 
     def factory(api_url: str, token: str) -> Application:
@@ -671,7 +691,7 @@ def _console(args: argparse.Namespace, config: Config) -> int:
         return build_application(local, services)
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_console(factory, language_code=args.lang))
+        asyncio.run(run_console(factory, language_code=args.lang, hostile=hostile))
     return 0
 
 

@@ -16,7 +16,14 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TextIO
 
 from bot.app import stop_application
-from bot.emulator import BotAPIEmulator, EmuEvent, EmulatorTimeout, EmuMessage, EmuUser
+from bot.emulator import (
+    BotAPIEmulator,
+    EmuEvent,
+    EmulatorTimeout,
+    EmuMessage,
+    EmuUser,
+    Hostile,
+)
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -50,20 +57,26 @@ async def run_console(
     language_code: str = "en",
     token: str = CONSOLE_TOKEN,
     reply_timeout: float = REPLY_TIMEOUT,
+    hostile: Hostile | None = None,
 ) -> None:
     """Run the bot from `app_factory(api_url, token)` against an emulator, driven by stdin.
 
     Sends /start, then prints each bot message with its numbered buttons; a number presses
     a button of the latest message that has buttons, other text is sent as a message.
-    Ends on /quit, quit, exit or end of input.
+    Ends on /quit, quit, exit or end of input. With `hostile`, the emulator misbehaves
+    that way from the first call on (see bot/emulator/hostile.py).
     """
     out = stdout or sys.stdout
     emulator = BotAPIEmulator(token)
+    if hostile is not None:
+        hostile.apply(emulator)
     await emulator.start()
     try:
         _write(out, BANNER)
         for warning in emulator.warnings:
             _write(out, _wrap(f"[spec] {warning}", "") + "\n")
+        for line in hostile.describe() if hostile is not None else []:
+            _write(out, _wrap(f"[hostile] {line}", "") + "\n")
         user = emulator.new_user("You", language_code=language_code)
         unsubscribe = emulator.subscribe(lambda event: _show_event(out, user.id, event))
         application = app_factory(emulator.api_url, token)

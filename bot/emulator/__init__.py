@@ -1,13 +1,25 @@
 """A local Telegram Bot API emulator for end-to-end tests and `lantern console`."""
 
-from bot.emulator.faults import Fault, FaultPlan, fail_first
+from bot.emulator.faults import (
+    TRANSIT_FAULTS,
+    Fault,
+    FaultKind,
+    FaultPlan,
+    PlanRecord,
+    SeededPlan,
+    combine,
+    fail_first,
+    for_methods,
+)
+from bot.emulator.hostile import Hostile
 from bot.emulator.html import HTMLError, ParsedText, parse_html
 from bot.emulator.models import EmuChat, EmuMessage, EmuUser, UploadedFile
 from bot.emulator.server import BotAPIEmulator, EmulatorTimeout
 from bot.emulator.spec import BotAPISpec, default_spec_path
-from bot.emulator.state import EmuEvent
+from bot.emulator.state import EmuEvent, MalformedKind
 
 __all__ = [
+    "TRANSIT_FAULTS",
     "BotAPIEmulator",
     "BotAPISpec",
     "EmuChat",
@@ -16,11 +28,18 @@ __all__ = [
     "EmuUser",
     "EmulatorTimeout",
     "Fault",
+    "FaultKind",
     "FaultPlan",
     "HTMLError",
+    "Hostile",
+    "MalformedKind",
     "ParsedText",
+    "PlanRecord",
+    "SeededPlan",
     "UploadedFile",
+    "combine",
     "default_spec_path",
     "fail_first",
+    "for_methods",
     "parse_html",
 ]

@@ -100,16 +100,21 @@ class BotMethods(EmulatorState):
                 "use deleteWebhook to delete the webhook first",
             )
         offset = params.get("offset")
+        waiting = len(self._updates)
         if isinstance(offset, int) and offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         elif isinstance(offset, int) and offset < 0:
             self._updates = self._updates[offset:]
+        if len(self._updates) != waiting:
+            # Confirming updates is the bot taking them: idle() waits from here. An empty
+            # poll is not activity, or a bot polling without pause would never look idle.
+            self._touch()
         limit = params.get("limit", 100)
         limit = min(max(limit if isinstance(limit, int) else 100, 1), 100)
         if "allowed_updates" in params and isinstance(params["allowed_updates"], list):
             self._allowed_updates = params["allowed_updates"]
         timeout = params.get("timeout", 0)
-        timeout = timeout if isinstance(timeout, int | float) else 0
+        timeout = timeout if isinstance(timeout, int | float) and self.long_polling else 0
         self._poll_generation += 1
         generation = self._poll_generation
         self.signal.notify()
@@ -117,12 +122,18 @@ class BotMethods(EmulatorState):
         deadline = loop.time() + timeout
         while True:
             if generation != self._poll_generation:
-                return []  # a newer getUpdates took over, as on Telegram
+                batch = []  # a newer getUpdates took over, as on Telegram
+                break
             batch = self._deliverable(limit)
             if batch or self._closing or loop.time() >= deadline:
                 break
             await self.signal.wait(deadline - loop.time())
         self.delivered.extend(u["update_id"] for u in batch)
+        self.polls += 1
+        if batch:
+            self._touch()
+        else:
+            self.empty_polls += 1
         return batch
 
     def _deliverable(self, limit: int) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import socket
+import struct
 import time
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -27,13 +28,19 @@ from bot.emulator.methods import REQUIRED_WITHOUT_SPEC, BotMethods, Handler
 from bot.emulator.models import APIError, EmuChat, EmuMessage, EmuUser, UploadedFile
 from bot.emulator.rules import check_rules
 from bot.emulator.spec import BotAPISpec, default_spec_path, guess_decode
-from bot.emulator.state import EmuEvent
+from bot.emulator.state import EmuEvent, MalformedKind
 
 log = logging.getLogger("lantern.emulator")
 
 DEFAULT_TOKEN = "123456:TEST"
 DEFAULT_USERNAME = "lantern_test_bot"
 _COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,})?")
+# What telegram-test-api answers (HTTP 500) for a method it lacks: no "ok", no "description".
+_UNSUPPORTED = (
+    "API method '{method}' is not supported. Are you sure you're using Telegram Bot API "
+    "correctly? Check out the list of methods supported by `telegram-test-api` package or "
+    "look at official documentation: https://core.telegram.org/bots/api#available-methods"
+)
 
 
 ChatRef = EmuChat | EmuUser | int  # a chat, or the user whose private chat it is, or an id
@@ -81,7 +88,6 @@ class BotAPIEmulator(BotMethods):
 
         self._cursors: dict[int, int] = {}
         self._in_flight = 0
-        self._last_activity = 0.0
         self._runner: web.AppRunner | None = None
         self._bound_port: int | None = None
         self._handlers: dict[str, Handler] = self._handler_table()
@@ -222,7 +228,7 @@ class BotAPIEmulator(BotMethods):
                 from_user=user,
             )
         )
-        self._enqueue({"message": message.to_api(self.bot_user())})
+        self._user_update(user, {"message": message.to_api(self.bot_user())})
         return message
 
     async def press(self, user: EmuUser, message: EmuMessage | int, text_or_data: str) -> str:
@@ -245,7 +251,8 @@ class BotAPIEmulator(BotMethods):
             raise ValueError(f"button {button.get('text')!r} sends no callback data")
         query_id = f"cq{next(self._query_ids)}"
         self.callback_queries[query_id] = found
-        self._enqueue(
+        self._user_update(
+            user,
             {
                 "callback_query": {
                     "id": query_id,
@@ -254,7 +261,7 @@ class BotAPIEmulator(BotMethods):
                     "chat_instance": f"ci{found.chat_id}",
                     "data": button["callback_data"],
                 }
-            }
+            },
         )
         return query_id
 
@@ -264,7 +271,8 @@ class BotAPIEmulator(BotMethods):
         """`user` types "@bot query" somewhere; returns the inline query id."""
         query_id = f"iq{next(self._query_ids)}"
         self.inline_queries.add(query_id)
-        self._enqueue(
+        self._user_update(
+            user,
             {
                 "inline_query": {
                     "id": query_id,
@@ -273,13 +281,52 @@ class BotAPIEmulator(BotMethods):
                     "offset": offset,
                     "chat_type": chat_type,
                 }
-            }
+            },
         )
         return query_id
 
     async def push_update(self, update: Mapping[str, Any]) -> int:
         """Enqueue any raw update; its update_id is filled in and returned."""
         return self._enqueue(dict(update))
+
+    async def push_malformed(
+        self, user: EmuUser, kind: MalformedKind = "message", text: str = "no date here"
+    ) -> int:
+        """Enqueue an update PTB cannot parse, from `user`; returns its update_id.
+
+        "message": `user` sends `text` in their private chat, described without the
+        required `date` (the message exists and takes a message id, as on a server that
+        mis-describes it). "callback_query": a button press without the required
+        `chat_instance`, carrying `text` as its data. Enqueue good updates around it to
+        make a batch with one bad update among good ones.
+        """
+        return self._enqueue(self._malformed(user, kind, text))
+
+    def _malformed(self, user: EmuUser, kind: MalformedKind, text: str) -> dict[str, Any]:
+        if kind == "callback_query":
+            query_id = f"cq{next(self._query_ids)}"
+            return {"callback_query": {"id": query_id, "from": user.to_api(), "data": text}}
+        chat = self._chat_of(user.id)
+        message = self._store(
+            EmuMessage(
+                self._next_message_id(chat.id),
+                chat,
+                "user",
+                int(time.time()),
+                text=text,
+                html=text,
+                from_user=user,
+            )
+        )
+        body = message.to_api(self.bot_user())
+        del body["date"]
+        return {"message": body}
+
+    def _user_update(self, user: EmuUser, update: dict[str, Any]) -> int:
+        """Enqueue what a user action makes, after a malformed update if `malformed_beside`."""
+        if self.malformed_beside is not None:
+            self._enqueue(self._malformed(user, self.malformed_beside, "no date here"))
+        return self._enqueue(update)
 
     # ----- inspection and waiting ------------------------------------------------------
 
@@ -383,12 +430,15 @@ class BotAPIEmulator(BotMethods):
             return _answer_error(401, "Unauthorized")
         requested = request.match_info["method"]
         method = self._method_name(requested)
-        polling = method == "getUpdates"
-        self._activity(+1 if not polling else 0)
+        # A poll is not a call in flight (it may wait for long); getUpdates itself says
+        # when the bot takes updates (see _get_updates).
+        if method == "getUpdates":
+            return await self._serve(request, requested, method)
+        self._activity(+1)
         try:
             return await self._serve(request, requested, method)
         finally:
-            self._activity(-1 if not polling else 0)
+            self._activity(-1)
 
     async def _serve(
         self, request: web.Request, requested: str, method: str | None
@@ -409,7 +459,8 @@ class BotAPIEmulator(BotMethods):
         fault = self.fault_plan(method, params) if self.fault_plan else None
         if fault is not None:
             self.faults.append((method, fault))
-            early = await self._fault_before(fault)
+            self.signal.notify()
+            early = await self._fault_before(request, method, fault)
             if early is not None:
                 return early
 
@@ -434,9 +485,26 @@ class BotAPIEmulator(BotMethods):
             if request.transport is not None:
                 request.transport.close()
             self.signal.notify()
+        elif fault is not None and fault.kind == "garbled":
+            response = _garble(response)
         return response
 
-    async def _fault_before(self, fault: Fault) -> web.Response | None:
+    async def _fault_before(
+        self, request: web.Request, method: str, fault: Fault
+    ) -> web.Response | None:
+        """The answer of a fault that stops the call before it is carried out, if any."""
+        if fault.kind == "drop_before":
+            _reset(request)
+            # aiohttp writes this into a closed transport, which is a no-op.
+            return web.Response(status=500)
+        if fault.kind == "ok_false":
+            return web.json_response(
+                {"ok": False, "error_code": fault.status, "description": fault.description}
+            )
+        if fault.kind == "not_found":
+            return _answer_error(404, "Not Found")
+        if fault.kind == "unsupported":
+            return web.json_response({"message": _UNSUPPORTED.format(method=method)}, status=500)
         if fault.kind == "retry_after":
             return web.json_response(
                 {
@@ -516,8 +584,7 @@ class BotAPIEmulator(BotMethods):
 
     def _activity(self, delta: int) -> None:
         self._in_flight += delta
-        self._last_activity = asyncio.get_running_loop().time()
-        self.signal.notify()
+        self._touch()
 
     def _violation(self, method: str, problem: str) -> None:
         line = f"{method}: {problem}"
@@ -537,6 +604,26 @@ def _answer_error(code: int, description: str) -> web.Response:
     return web.json_response(
         {"ok": False, "error_code": code, "description": description}, status=code
     )
+
+
+def _garble(response: web.Response) -> web.Response:
+    """The same answer with its JSON cut in half: status 200, and nothing a client can parse."""
+    body = response.body if isinstance(response.body, bytes) else b""
+    return web.Response(
+        body=body[: max(len(body) // 2, 1)], status=200, content_type="application/json"
+    )
+
+
+def _reset(request: web.Request) -> None:
+    """Abort the connection with a TCP reset, the way a middlebox kills it mid-request."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        # Linger 0: close() sends RST at once instead of a polite FIN.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
 
 
 def _split_attachments(

@@ -13,6 +13,9 @@ from typing import Any, Literal
 from bot.emulator.models import EmuChat, EmuMessage, EmuUser, UploadedFile
 
 EventKind = Literal["message", "edit", "delete", "violation", "error"]
+# Updates PTB cannot parse: a message without its required `date`, a callback query without
+# its required `chat_instance` (both seen from an independent emulator).
+MalformedKind = Literal["message", "callback_query"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,16 @@ class EmulatorState:
         self._poll_generation = 0
         self.delivered: list[int] = []
         self.dropped_updates: list[int] = []
+        # False: getUpdates answers at once whatever its `timeout` (a server without long
+        # polling); `polls` and `empty_polls` count getUpdates answers so a test can see a
+        # bot spinning against it.
+        self.long_polling = True
+        self.polls = 0
+        self.empty_polls = 0
+        # When set, every update a user action makes is preceded by a malformed one of
+        # this kind, so each batch the bot fetches holds a bad update beside a good one.
+        self.malformed_beside: MalformedKind | None = None
+        self._last_activity = 0.0
 
         self.webhook_url = ""
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -138,6 +151,11 @@ class EmulatorState:
         if kind in ("message", "edit"):
             self._events[message.chat_id].append(snapshot)
         self._emit(EmuEvent(kind, message.chat_id, snapshot))
+        self.signal.notify()
+
+    def _touch(self) -> None:
+        """Something moved: `idle()` counts its quiet time from now."""
+        self._last_activity = asyncio.get_running_loop().time()
         self.signal.notify()
 
     def _enqueue(self, update: dict[str, Any]) -> int:
