@@ -12,7 +12,10 @@ slow          waits `delay` seconds, then answers normally. Carried out.
 drop          carries the call out, then closes the connection without an answer: the
               message exists but the bot never hears of it (a.k.a. drop_after).
 drop_before   resets the connection (RST) without carrying the call out and without an
-              answer: to the bot, a connection that died before its request got through.
+              answer. The request has been read (the plan needs its parameters), but
+              nothing is done with it: a connection that died before the call got through.
+              The client sees a reset while it waits (httpx.ReadError; after `drop`,
+              httpx.RemoteProtocolError), so it cannot know the call was not carried out.
 ok_false      HTTP 200 with {"ok": false, "error_code": `status`, "description": ...}, the
               way some servers refuse a call. Not carried out.
 not_found     404 {"ok": false, "error_code": 404, "description": "Not Found"}, what
