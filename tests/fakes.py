@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -17,15 +18,70 @@ BOT_USERNAME = "lantern_test_bot"
 TOKEN = f"{BOT_ID}:handler-tests-token-abcdefghijklmnop"
 
 
+# A test's own answer to a call: (HTTP status, body), or None to answer as usual.
+Answer = Callable[[dict[str, Any]], tuple[int, bytes] | None]
+
+
+def error_body(status: int, description: str) -> bytes:
+    """An error answer as the Bot API words it (`ok: false` with HTTP 200 too, when asked)."""
+    code = status if status >= 400 else 400
+    return json.dumps({"ok": False, "error_code": code, "description": description}).encode()
+
+
 class RecordingRequest(InstantRequest):
-    """Answers like the Bot API would; `calls` holds (method, parameters) in order."""
+    """Answers like the Bot API would; `calls` holds (method, parameters) in order.
+
+    `refuse` (or `answers`) makes a method fail the way some server would, so a test can
+    say "deleteMessages answers 404".
+    """
 
     def __init__(self) -> None:
         super().__init__(bot_id=BOT_ID, username=BOT_USERNAME)
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.answers: dict[str, Answer] = {}
 
     def on_call(self, name: str, params: dict[str, Any], request_data: RequestData | None) -> None:
         self.calls.append((name, params))
+
+    def refuse(
+        self,
+        method: str,
+        status: int = 404,
+        description: str = "Not Found",
+        *,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Every call of `method` (or those `when` picks) gets this error; status 200
+        answers `ok: false` with HTTP 200."""
+
+        def answer(params: dict[str, Any]) -> tuple[int, bytes] | None:
+            if when is not None and not when(params):
+                return None
+            return status, error_body(status, description)
+
+        self.answers[method] = answer
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        rule = self.answers.get(name)
+        if rule is not None:
+            params = dict(request_data.parameters) if request_data is not None else {}
+            answered = rule(params)
+            if answered is not None:
+                self.on_call(name, params, request_data)
+                return answered
+        return await super().do_request(url, method, request_data, *args, **kwargs)
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        """The parameters of every call of `method`, in order."""
+        return [p for m, p in self.calls if m == method]
 
     def sent(self) -> list[dict[str, Any]]:
         """Messages sent or edited, in order."""

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 
 from telegram import Update, User
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, screens
@@ -16,6 +15,8 @@ from bot.i18n import languages, t
 from bot.render import esc
 from bot.services import Services
 
+log = logging.getLogger("lantern.handlers")
+
 
 @guarded
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -23,9 +24,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None:
         return
-    # The spinner stops by itself if this fails; showing the screen matters more.
-    with contextlib.suppress(TelegramError):
+    # The one answer to this press: every button is answered here, before anything else,
+    # and nowhere else (Telegram refuses a second answer, and it costs a call). Whatever
+    # goes wrong with it (an error, an answer that cannot be read), the spinner stops by
+    # itself; showing the screen matters more.
+    try:
         await query.answer()
+    except Exception as exc:  # nothing here may stop the screen
+        log.info("button not answered: %s", type(exc).__name__)
     chat = update.effective_chat
     if chat is None or chat.type != chat.PRIVATE:
         return  # Lantern's menus live only in private chats

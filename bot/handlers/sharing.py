@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 
 import segno
@@ -16,7 +15,6 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import deeplinks, render, screens
@@ -54,14 +52,14 @@ def one_line(text: str, limit: int = DESCRIPTION) -> str:
 
 
 async def on_share(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action) -> None:
-    """The Share button: a forwardable message with the link and its QR code."""
+    """The Share button: a forwardable message with the link and its QR code.
+
+    The press was answered already (browse.on_button answers every press once).
+    """
     svc = services(context)
     chat = update.effective_chat
     lang = user_lang(update, context)
     region = user_region(update, context)
-    if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer()
     if chat is None:
         return
     kind, target = action.args
