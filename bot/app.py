@@ -8,7 +8,8 @@ import datetime as dtm
 import functools
 import logging
 import signal
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from telegram import (
@@ -20,6 +21,7 @@ from telegram import (
 from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -39,8 +41,9 @@ from bot.handlers import browse, commands, errors, groups, moderate, safety, sea
 from bot.handlers.common import SERVICES_KEY
 from bot.i18n import languages, t
 from bot.outgoing import Outgoing
+from bot.request import AnswerUnreadable, LanternRequest, Named
 from bot.services import Services
-from bot.transport import LanternRateLimiter, LanternRequest
+from bot.transport import LanternRateLimiter
 from bot.updates import PerChatUpdateProcessor
 from knowledge.taxonomy import DEFAULT_LANGUAGE
 
@@ -48,6 +51,10 @@ from knowledge.taxonomy import DEFAULT_LANGUAGE
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 PRIVATE_COMMANDS = ("start", "help", "privacy", "wipe")
 CONFIG_KEY = "lantern.config"
+COMMANDS_RETRY_SECONDS = 60
+POLL_PAUSE_MIN = 0.25
+POLL_PAUSE_MAX = 2.0
+COMMANDS_RETRY_MAX_SECONDS = 3600
 log = logging.getLogger("lantern.app")
 
 
@@ -97,6 +104,37 @@ def _complete(update: Update) -> bool:
     )
 
 
+async def _readable(method: str, call: Awaitable[Any]) -> Any:
+    """The call's result; an answer the library cannot turn into objects (a server that
+    departs from the Bot API) becomes AnswerUnreadable: the call *was* carried out, so
+    nobody must be told it failed, and its id is already known (Outgoing.answered)."""
+    try:
+        return await call
+    except TelegramError:
+        raise
+    except Exception as exc:
+        raise AnswerUnreadable(
+            f"{method}: the answer could not be read ({type(exc).__name__})"
+        ) from None
+
+
+class PollPace:
+    """Long polling asks the server to hold an empty answer for `timeout` seconds. A server
+    that answers at once anyway would have the bot poll hundreds of times a second, so
+    after each such answer the next poll waits, longer each time (up to POLL_PAUSE_MAX),
+    and at once again as soon as updates come or the server holds an answer."""
+
+    def __init__(self) -> None:
+        self.pause = 0.0
+
+    async def after(self, got_updates: bool, asked: float, took: float) -> None:
+        if got_updates or asked <= 0 or took >= asked / 2:
+            self.pause = 0.0
+            return
+        self.pause = min(max(self.pause * 2, POLL_PAUSE_MIN), POLL_PAUSE_MAX)
+        await asyncio.sleep(self.pause)
+
+
 class PrivateApplication(Application):
     """An Application that does not collect the ids of users and chats it sees.
 
@@ -119,12 +157,13 @@ class PrivateBot(ExtBot):
     chose it, and the message id remembered (in memory) so /wipe can delete it.
     """
 
-    __slots__ = ("_outgoing",)
+    __slots__ = ("_outgoing", "_pace")
 
     def __init__(self, *args: Any, outgoing: Outgoing | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
             self._outgoing = outgoing
+            self._pace = PollPace()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}[token=<redacted>]"
@@ -154,6 +193,7 @@ class PrivateBot(ExtBot):
         else:
             base = read_timeout or 0
         waiting = timeout.total_seconds() if isinstance(timeout, dtm.timedelta) else timeout or 0
+        started = time.monotonic()
         result = await self._post(
             "getUpdates",
             data,
@@ -163,12 +203,16 @@ class PrivateBot(ExtBot):
             pool_timeout=pool_timeout,
             api_kwargs=api_kwargs,
         )
-        return parse_updates(result, self)
+        updates = parse_updates(result, self)
+        await self._pace.after(bool(updates), waiting, time.monotonic() - started)
+        return updates
 
     async def send_message(self, chat_id: Any, text: str, *args: Any, **kwargs: Any) -> Any:
         if self._outgoing is not None:
             text = self._outgoing.text(chat_id, text)
-        message = await super().send_message(chat_id, text, *args, **kwargs)
+        message = await _readable(
+            "sendMessage", super().send_message(chat_id, text, *args, **kwargs)
+        )
         if self._outgoing is not None:
             self._outgoing.sent(message)
         return message
@@ -178,7 +222,9 @@ class PrivateBot(ExtBot):
     ) -> Any:
         if self._outgoing is not None:
             text = self._outgoing.text(chat_id, text)
-        message = await super().edit_message_text(text, chat_id, *args, **kwargs)
+        message = await _readable(
+            "editMessageText", super().edit_message_text(text, chat_id, *args, **kwargs)
+        )
         if self._outgoing is not None:
             # The edited message may predate this process (a menu from before a restart):
             # remember it, or /wipe would leave behind whatever it now shows.
@@ -190,7 +236,9 @@ class PrivateBot(ExtBot):
     ) -> Any:
         if self._outgoing is not None and caption is not None:
             caption = self._outgoing.text(chat_id, caption)
-        message = await super().send_photo(chat_id, photo, caption, *args, **kwargs)
+        message = await _readable(
+            "sendPhoto", super().send_photo(chat_id, photo, caption, *args, **kwargs)
+        )
         if self._outgoing is not None:
             self._outgoing.sent(message)
         return message
@@ -204,7 +252,7 @@ async def _starting(application: Application) -> None:
         await services.attach_store(config.data_dir)
     # Loading content peaks well above what serving it needs; give the difference back.
     heap.release()
-    await register_commands(application)
+    services.commander = asyncio.create_task(registering_commands(application))
     services.sweeper = asyncio.create_task(safety.sweeping(application.bot, services))
     services.freshener = asyncio.create_task(services.keeping_fresh())
     if services.content_dir is None:
@@ -228,10 +276,10 @@ async def _starting(application: Application) -> None:
 
 async def _stopping(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
-    for task in (services.sweeper, services.watcher, services.freshener):
+    for task in (services.sweeper, services.watcher, services.freshener, services.commander):
         if task is not None:
             task.cancel()
-    services.sweeper = services.watcher = services.freshener = None
+    services.sweeper = services.watcher = services.freshener = services.commander = None
     config: Config = application.bot_data[CONFIG_KEY]
     reload.remove_pid(config.data_dir)  # only if it is this bot's
     await services.close()
@@ -252,6 +300,37 @@ async def stop_application(application: Application) -> None:
     await application.shutdown()
     if application.post_shutdown:
         await application.post_shutdown(application)
+
+
+async def registering_commands(
+    application: Application, first_wait: float = COMMANDS_RETRY_SECONDS
+) -> None:
+    """The command list is cosmetic: a server that refuses it must not stop the bot.
+
+    Tried at start; on failure one plain line is logged and it is tried again later, with
+    longer and longer waits, until it works.
+    """
+    wait = first_wait
+    while True:
+        try:
+            await register_commands(application)
+            return
+        except TelegramError as exc:
+            log.warning(
+                "%s; serving without the command list, trying again in %d s",
+                describe(exc, "setMyCommands"),
+                wait,
+            )
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, COMMANDS_RETRY_MAX_SECONDS)
+
+
+def describe(exc: BaseException, method: str) -> str:
+    """One plain line for an operator: our own errors name the method and what happened;
+    anything else is named by its type (a library's text may be a guess, or quote data)."""
+    if isinstance(exc, Named):
+        return str(exc)
+    return f"{method}: {type(exc).__name__}"
 
 
 async def register_commands(application: Application) -> None:
@@ -311,7 +390,8 @@ def build_application(
         token=config.token.reveal(),
         base_url=config.base_url,
         base_file_url=f"{config.api_url}/file/bot",
-        request=request or LanternRequest(connection_pool_size=16),
+        request=request
+        or LanternRequest(connection_pool_size=16, on_message=services.outgoing.answered),
         get_updates_request=request or LanternRequest(),
         # A stubbed HTTP layer (handler tests) has no limits to respect.
         rate_limiter=LanternRateLimiter() if request is None else None,

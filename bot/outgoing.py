@@ -25,6 +25,22 @@ class Outgoing:
         line = t(pref.lang or "en", "discreet.line")
         return text if text.startswith(line) else f"{line}\n\n{text}"
 
+    def answered(self, method: str, result: dict) -> None:
+        """A message straight from a Bot API answer (before the library reads it): if the
+        library then cannot read it, /wipe still knows the message is there."""
+        if not method.startswith(("send", "edit", "copy", "forward")):
+            return
+        chat = result.get("chat")
+        message_id = result.get("message_id")
+        if (
+            isinstance(chat, dict)
+            and chat.get("type") == "private"
+            and isinstance(chat.get("id"), int)
+            and isinstance(message_id, int)
+            and not isinstance(message_id, bool)
+        ):
+            self.seen(chat["id"], message_id)
+
     def sent(self, message: object) -> None:
         if not isinstance(message, Message) or message.chat.type != message.chat.PRIVATE:
             return

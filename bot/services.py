@@ -94,6 +94,7 @@ class Services:
     sweeper: asyncio.Task[None] | None = None
     watcher: asyncio.Task[None] | None = None
     freshener: asyncio.Task[None] | None = None
+    commander: asyncio.Task[None] | None = None
     _built_on: date | None = None
 
     def __post_init__(self) -> None:

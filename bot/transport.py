@@ -5,10 +5,15 @@
 - 429 "retry after N": wait N seconds, then try again; nothing else is sent to that chat
   meanwhile (a 429 without a chat pauses that method). Other chats are not held up.
 - At most about 20 messages a minute to a group (Telegram's group limit).
-- A 5xx answer means the call was not carried out: retry with backoff.
-- A dropped connection or a timeout may have carried the call out: a retry could send a
-  reply twice, so it is not retried (getUpdates, which PTB retries itself, loses nothing:
-  unconfirmed updates come again).
+- A 5xx answer, or a request that never reached the server (bot.request.NotSent), was not
+  carried out: retry with backoff.
+- A connection lost after the request went out (bot.request.FateUnknown) may have carried
+  the call out. Calls that do the same thing however often they are made (edits, answers
+  to buttons and inline queries, deletions, setup calls) are retried. A new message
+  (send*, copy*, forward*) is sent again at most `UNKNOWN_SEND_RETRIES` times: for someone
+  in a crisis a missing answer is far worse than the same answer twice, so the bot risks
+  the duplicate, within a bound. (getUpdates is left to PTB's own loop: unconfirmed
+  updates simply come again.)
 """
 
 from __future__ import annotations
@@ -21,9 +26,9 @@ from typing import Any
 
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
-from telegram.request import HTTPXRequest
 
 from bot.memory import SaltedKeys
+from bot.request import FateUnknown, NotSent, ServerError
 
 OVERALL_PER_SECOND = 30.0
 CHAT_PER_SECOND = 1.0
@@ -37,6 +42,7 @@ MAX_RETRIES = 5
 # past it, the answer is given up (and logged as such) rather than hold its chat's line.
 MAX_RETRY_SECONDS = 30.0
 MAX_CHATS = 10_000
+UNKNOWN_SEND_RETRIES = 2
 # Only messages count towards Telegram's message limits; answering a button or an inline
 # query, deleting and setup calls have a budget of their own, so they never wait for
 # someone else's messages (nor the reverse).
@@ -47,18 +53,9 @@ def counts_as_message(endpoint: str) -> bool:
     return endpoint.startswith(_MESSAGE_PREFIXES)
 
 
-class ServerError(NetworkError):
-    """Telegram answered 5xx: the call was not carried out."""
-
-
-class LanternRequest(HTTPXRequest):
-    """HTTPX requests that tell a server error apart from a lost connection."""
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        code, payload = await super().do_request(*args, **kwargs)
-        if code >= 500:
-            raise ServerError(f"Telegram server error ({code})")
-        return code, payload
+def makes_a_new_message(endpoint: str) -> bool:
+    """Calls that, carried out twice, show the person two messages."""
+    return endpoint.startswith(("send", "copy", "forward"))
 
 
 class GaveUp(NetworkError):
@@ -93,6 +90,7 @@ class LanternRateLimiter(BaseRateLimiter[None]):
         group_burst: float = GROUP_BURST,
         max_retries: int = MAX_RETRIES,
         max_retry_seconds: float = MAX_RETRY_SECONDS,
+        unknown_send_retries: int = UNKNOWN_SEND_RETRIES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
@@ -107,6 +105,7 @@ class LanternRateLimiter(BaseRateLimiter[None]):
         self._paused_until: dict[str, float] = {}
         self.max_retries = max_retries
         self.max_retry_seconds = max_retry_seconds
+        self.unknown_send_retries = unknown_send_retries
 
     async def initialize(self) -> None:
         return None
@@ -167,7 +166,7 @@ class LanternRateLimiter(BaseRateLimiter[None]):
         if delay > 0:
             await asyncio.sleep(delay)
         deadline = self._clock() + self.max_retry_seconds
-        attempt = 0
+        attempt = unknown_sends = 0
         while True:
             paused = self._pause_left(endpoint, key)
             if paused > 0:
@@ -182,7 +181,11 @@ class LanternRateLimiter(BaseRateLimiter[None]):
                 self._pause(endpoint, key, seconds)
                 if attempt >= self.max_retries or self._clock() + seconds > deadline:
                     raise
-            except ServerError:
+            except (ServerError, NotSent, FateUnknown) as exc:
+                if isinstance(exc, FateUnknown) and makes_a_new_message(endpoint):
+                    unknown_sends += 1
+                    if unknown_sends > self.unknown_send_retries:
+                        raise
                 backoff = min(0.2 * 2**attempt, 5.0)
                 if attempt >= self.max_retries or self._clock() + backoff > deadline:
                     raise

@@ -8,12 +8,14 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import screens
 from bot.i18n import pick_language, t
+from bot.request import AnswerUnreadable, FateUnknown, NotSent, ServerError
 from bot.services import Services
+from bot.transport import GaveUp
 
 log = logging.getLogger("lantern.handlers")
 SERVICES_KEY = "lantern"
@@ -60,6 +62,21 @@ def new_incident() -> str:
     return secrets.token_hex(4)
 
 
+def maybe_answered(exc: BaseException) -> bool:
+    """Whether the person may have their answer despite the failure, so that an apology
+    on top would be a second, contradicting answer.
+
+    Failures known to have sent nothing (a 5xx, a request that never left, a call given up
+    waiting, any refusal) get the apology; an answer that was sent but could not be read,
+    or a connection lost after the request went out, do not.
+    """
+    if isinstance(exc, FateUnknown | AnswerUnreadable | TimedOut):
+        return True
+    if isinstance(exc, ServerError | NotSent | GaveUp):
+        return False
+    return isinstance(exc, NetworkError)  # a network failure we cannot place
+
+
 def guarded(handler: Handler) -> Handler:
     """Log a failure as type, handler and incident id only, and tell the person kindly."""
 
@@ -75,9 +92,7 @@ def guarded(handler: Handler) -> Handler:
                 type(exc).__name__,
             )
             chat = update.effective_chat if isinstance(update, Update) else None
-            if chat is None or chat.type != chat.PRIVATE or isinstance(exc, NetworkError):
-                # After a network failure the reply may well have arrived: an apology
-                # on top would be a second answer. Nothing is retried here either.
+            if chat is None or chat.type != chat.PRIVATE or maybe_answered(exc):
                 return
             try:
                 lang = user_lang(update, context)
