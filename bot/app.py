@@ -41,8 +41,9 @@ from bot.handlers import browse, commands, errors, groups, moderate, safety, sea
 from bot.handlers.common import SERVICES_KEY
 from bot.i18n import languages, t
 from bot.outgoing import Outgoing
-from bot.request import AnswerUnreadable, LanternRequest, Named
+from bot.request import AnswerUnreadable, LanternRequest
 from bot.services import Services
+from bot.startup import describe
 from bot.transport import LanternRateLimiter
 from bot.updates import PerChatUpdateProcessor
 from knowledge.taxonomy import DEFAULT_LANGUAGE
@@ -323,14 +324,6 @@ async def registering_commands(
             )
         await asyncio.sleep(wait)
         wait = min(wait * 2, COMMANDS_RETRY_MAX_SECONDS)
-
-
-def describe(exc: BaseException, method: str) -> str:
-    """One plain line for an operator: our own errors name the method and what happened;
-    anything else is named by its type (a library's text may be a guess, or quote data)."""
-    if isinstance(exc, Named):
-        return str(exc)
-    return f"{method}: {type(exc).__name__}"
 
 
 async def register_commands(application: Application) -> None:

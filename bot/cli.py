@@ -308,7 +308,11 @@ def _admin(args: argparse.Namespace, config: Config) -> int:
 
     async def add(moderation: Moderation) -> int:
         code = await moderation.create_invite(args.role)
-        username = await _bot_username(config)
+        answer = await _bot_username(config)
+        username = answer.username
+        if config.token and answer.problem:
+            # The invite works anyway: only the link's username is missing.
+            print(f"lantern admin add: {answer.problem}", file=sys.stderr)
         print(f"One-time {args.role} invite, valid for 48 hours. Open it in Telegram:")
         if username:
             print(f"  https://t.me/{username}?start={code}")
@@ -442,18 +446,75 @@ def _admin_migrate_key(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def _bot_username(config: Config) -> str:
-    """The bot's @username through getMe, or "" when there is no token or no answer."""
-    if not config.token:
-        return ""
-    from telegram import Bot
-    from telegram.error import TelegramError
+class _BotAnswer:
+    """What the Bot API said about the bot: its username, or one plain line naming what
+    failed (never a library's traceback), and a warning for what only looks worse."""
 
+    def __init__(self, username: str = "", problem: str = "", warning: str = "") -> None:
+        self.username = username
+        self.problem = problem
+        self.warning = warning
+
+
+def _call_failed(method: str, exc: BaseException, token: str = "") -> str:
+    """One plain line for a failed call: the method and what happened ("setMyName: the
+    Bot API refused it: Not Found (InvalidToken)"), never a traceback nor the token."""
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    kind = type(exc).__name__
+    said = " ".join(str(exc).split())[:160]
+    if token:
+        said = said.replace(token, "<token>")
+    if isinstance(exc, InvalidToken) and method == "getMe":
+        line = f"{method}: Telegram refused the token"
+    elif isinstance(exc, InvalidToken):
+        # PTB's name for any 404: after getMe took the token, it means the server does
+        # not have this method; the token is fine.
+        return f"{method}: the server does not offer this method ({said or 'Not Found'})"
+    elif isinstance(exc, NetworkError | OSError):
+        line = f"{method}: no usable answer from the Bot API" + (f": {said}" if said else "")
+    elif isinstance(exc, TelegramError):
+        line = f"{method}: the Bot API refused it" + (f": {said}" if said else "")
+    else:
+        # PTB could not build the answer into its objects: what the server sent is not
+        # what the Bot API describes (the error's own words quote the library, not it).
+        line = f"{method}: the answer could not be read"
+    return f"{line} ({kind})"
+
+
+async def _bot_username(config: Config, *, commands: bool = False) -> _BotAnswer:
+    """The bot's @username through getMe, or what went wrong (no token, no answer, an
+    answer that cannot be read or is not a bot's).
+
+    With `commands`, also getMyCommands (harmless: it changes nothing), as `lantern run`
+    sets the command menu at start: a failure there is only a warning, since the bot
+    serves people without its menu.
+    """
+    if not config.token:
+        return _BotAnswer(problem="no token is set")
+    from telegram import Bot
+
+    method = "getMe"
     try:
         async with Bot(config.token.reveal(), base_url=config.base_url) as bot:
-            return bot.username or ""
-    except (TelegramError, OSError):
-        return ""
+            me = bot.bot
+            if me.is_bot is not True:
+                return _BotAnswer(problem="getMe: the answer does not describe a bot")
+            if not me.username:
+                return _BotAnswer(problem="getMe: the answer has no username")
+            warning = ""
+            if commands:
+                method = "getMyCommands"
+                try:
+                    listed = await bot.get_my_commands()
+                    if not isinstance(listed, tuple | list):
+                        raise TypeError("not a list")
+                except Exception as exc:  # any failure here is cosmetic
+                    warning = _call_failed(method, exc, config.token.reveal())
+                method = "getMe"
+            return _BotAnswer(username=me.username, warning=warning)
+    except Exception as exc:  # every failure becomes one plain line, never a traceback
+        return _BotAnswer(problem=_call_failed(method, exc, config.token.reveal()))
 
 
 def _backup(args: argparse.Namespace, config: Config) -> int:
@@ -529,6 +590,8 @@ def _reload(args: argparse.Namespace, config: Config) -> int:
 def _doctor(args: argparse.Namespace, config: Config) -> int:
     """Check configuration, token, content, database and data directory; say what to fix."""
     results: list[tuple[bool, str]] = []
+    # What works, but not as it should: never "All good", yet `lantern run` starts.
+    warnings: list[str] = []
 
     def check(ok: bool, good: str, fix: str) -> None:
         results.append((ok, good if ok else fix))
@@ -597,13 +660,21 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
             )
         )
         if config.token:
-            username = asyncio.run(_bot_username(config))
+            # What `lantern run` needs from the Bot API before it serves anyone: getMe, as
+            # a bot. The command menu it sets next is cosmetic: a warning only.
+            answer = asyncio.run(_bot_username(config, commands=True))
             check(
-                bool(username),
-                f"token: accepted by the Bot API as @{username}",
-                "token: the Bot API did not accept it (or could not be reached); "
-                "check LANTERN_BOT_TOKEN and LANTERN_API_URL",
+                bool(answer.username),
+                f"token: accepted by the Bot API as @{answer.username}",
+                f"token: {answer.problem}; check LANTERN_BOT_TOKEN and LANTERN_API_URL",
             )
+            if answer.warning:
+                warnings.append(
+                    f"command menu: {answer.warning}; Lantern runs without its menu of "
+                    "commands until the server allows it"
+                )
+            elif answer.username:
+                results.append((True, "command menu: the bot can read it"))
         else:
             results.append((False, "token: LANTERN_BOT_TOKEN is not set; get one from @BotFather"))
         if config.webhook_url or config.webhook_secret:
@@ -617,7 +688,14 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
         return 0 if healthy else 1
     for ok, message in results:
         print(("ok    " if ok else "FIX   ") + message)
-    print("All good." if healthy else "Fix the lines marked FIX, then run `lantern doctor` again.")
+    for message in warnings:
+        print("WARN  " + message)
+    if not healthy:
+        print("Fix the lines marked FIX, then run `lantern doctor` again.")
+    elif warnings:
+        print("Lantern can run, but see the lines marked WARN.")
+    else:
+        print("All good.")
     return 0 if healthy else 1
 
 
@@ -627,28 +705,35 @@ def _profile(args: argparse.Namespace, config: Config) -> int:
         print("lantern profile: set LANTERN_BOT_TOKEN first", file=sys.stderr)
         return 2
     from telegram import Bot
-    from telegram.error import TelegramError
 
     from bot.i18n import t
     from knowledge.taxonomy import DEFAULT_LANGUAGE
+
+    # The call being made, so a failure names it ("setMyName: ..."), whatever it raised.
+    step = ["getMe"]
 
     async def apply() -> None:
         async with Bot(config.token.reveal(), base_url=config.base_url) as bot:
             for lang in [args.lang] if args.lang else list(LANGUAGES):
                 code = None if lang == DEFAULT_LANGUAGE and not args.lang else lang
+                step[0] = "setMyName"
                 await bot.set_my_name(args.name or t(lang, "profile.name"), language_code=code)
+                step[0] = "setMyDescription"
                 await bot.set_my_description(
                     args.description or t(lang, "profile.description"), language_code=code
                 )
+                step[0] = "setMyShortDescription"
                 await bot.set_my_short_description(
                     args.short_description or t(lang, "profile.short"), language_code=code
                 )
                 print(f"{lang}: name and descriptions set")
+            step[0] = "shutdown"
 
     try:
         asyncio.run(apply())
-    except TelegramError as exc:
-        print(f"lantern profile: Telegram refused: {type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # a refusal, or an answer that cannot be read: one line
+        failed = _call_failed(step[0], exc, config.token.reveal())
+        print(f"lantern profile: {failed}", file=sys.stderr)
         return 1
     return 0
 
@@ -715,13 +800,26 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         )
         return _console(argparse.Namespace(lang="en"), config)
 
+    from telegram.error import TelegramError
+
     from bot.app import ALLOWED_UPDATES, build_application
     from bot.services import Services
+    from bot.startup import describe, reach_telegram
 
+    # Only a refused token or a server that is not a Bot API server stops here; no network
+    # is waited out, one line at a time.
+    problem = asyncio.run(reach_telegram(config))
+    if problem is not None:
+        print(f"lantern: {problem}", file=sys.stderr)
+        return 1
     application = build_application(config, Services(kb))
     if getattr(args, "webhook", False):
         return _run_webhook(application, config)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except TelegramError as exc:
+        print(f"lantern: {describe(exc, 'getUpdates')}", file=sys.stderr)
+        return 1
     return 0
 
 
