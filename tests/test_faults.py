@@ -1,14 +1,14 @@
 """Faults from outside: the real application over HTTP while the Bot API misbehaves.
 
-10% of calls each get a 429 with retry_after, a 5xx error, a slow answer or a dropped
-connection. The process must not die, every message must get its answer once the faults
-stop (more than once only where a reply's connection dropped after it was sent, and at most
-1 + UNKNOWN_SEND_RETRIES times), and a 429 must be honoured.
+10% of calls each get a 429 with retry_after, a 5xx error, a slow answer, a connection
+dropped after the call was carried out, or one dropped before. The process must not die;
+every message must get its answer once the faults stop (more than once only where a
+reply's connection dropped after it was sent, and at most 1 + UNKNOWN_SEND_RETRIES times);
+a 429 must be honoured.
 """
 
 from __future__ import annotations
 
-import random
 import time
 
 import pytest
@@ -16,7 +16,8 @@ import pytest
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.emulator import BotAPIEmulator, Fault
+from bot.emulator import BotAPIEmulator
+from bot.emulator.faults import SeededPlan
 from bot.services import Services
 from bot.transport import UNKNOWN_SEND_RETRIES
 from knowledge.loader import DEFAULT_CONTENT_DIR
@@ -27,47 +28,14 @@ SHARE = 0.10
 USERS = 12
 
 
-class Plan:
-    """A seeded plan: each call has a 10% chance of each fault while `active`."""
-
-    def __init__(self, seed: int) -> None:
-        self.random = random.Random(seed)
-        self.active = True
-        # Every kind once, early, so each run sees each fault; then by chance.
-        self.first = [
-            Fault.flood(retry_after=1),
-            Fault.server_error(502),
-            Fault.slow(0.3),
-            Fault.drop(),
-        ]
-        self.log: list[tuple[float, str, object, str]] = []  # (time, method, chat, what)
-
-    def __call__(self, method: str, params) -> Fault | None:
-        now = time.monotonic()
-        fault = None
-        if self.active and self.first and method == "sendMessage":
-            fault = self.first.pop(0)
-        elif self.active:
-            roll = self.random.random()
-            if roll < SHARE:
-                fault = Fault.flood(retry_after=1)
-            elif roll < 2 * SHARE:
-                fault = Fault.server_error(502)
-            elif roll < 3 * SHARE:
-                fault = Fault.slow(0.3)
-            elif roll < 4 * SHARE:
-                fault = Fault.drop()
-        self.log.append((now, method, params.get("chat_id"), fault.kind if fault else "ok"))
-        return fault
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 async def test_every_message_is_answered_once_despite_faults(seed):
     kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
     assert problems == []
     emu = BotAPIEmulator(TOKEN)
     await emu.start()
-    plan = Plan(seed)
+    # 10% each of the transit faults, every kind once early on a reply, then at random.
+    plan = SeededPlan.each(SHARE, seed=seed, each_first_on="sendMessage")
     emu.fault_plan = plan
     app = build_application(
         Config(token=Secret(emu.token), api_url=emu.api_url), Services(kb, today=lambda: TODAY)
@@ -122,7 +90,7 @@ async def test_every_message_is_answered_once_despite_faults(seed):
             assert all(r.text.startswith("Here is what I found") for r in replies)
         # Every kind of fault really happened.
         kinds = {what for *_, what in plan.log}
-        assert {"retry_after", "server_error", "slow", "drop"} <= kinds
+        assert {"retry_after", "server_error", "slow", "drop", "drop_before"} <= kinds
         # A 429 was honoured: no call to that method before retry_after had passed.
         for at, method, chat, what in plan.log:
             if what != "retry_after" or method == "getUpdates":
