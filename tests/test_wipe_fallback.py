@@ -346,3 +346,34 @@ async def test_wipe_over_http_tells_what_was_left(live):
     assert notice.text == t("es", "wipe.left")
     await emu.idle()
     assert len(emu.bot_messages(ana)) == 2  # the menu (left) and the one notice
+
+
+async def test_a_batch_whose_answer_cannot_be_read_was_carried_out(small_snapshot):
+    """A 2xx in an odd shape: the messages went, so nothing is tried again one by one."""
+    from bot.app import ALLOWED_UPDATES
+
+    emu = BotAPIEmulator(E2E_TOKEN)
+    emu.fault_plan = for_methods(Fault.garbled(), "deleteMessages")
+    await emu.start()
+    services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
+    app = build_application(Config(token=Secret(emu.token), api_url=emu.api_url), services)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+    try:
+        ana = emu.new_user("Ana")
+        await emu.send_text(ana, "/start")
+        await emu.wait_for_bot_messages(ana)
+        await emu.send_text(ana, "/wipe")
+        assert await emu.wait_until(lambda: all(m.deleted for m in emu.messages(ana)))
+        await emu.idle()
+        assert emu.calls_to("deleteMessage") == [] and emu.bot_messages(ana) == []
+        ben = emu.new_user("Ben")
+        await emu.send_text(ben, "/wipe")
+        assert await emu.wait_until(lambda: len(emu.calls_to("deleteMessages")) == 2)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await emu.stop()
+    assert emu.violations == []
