@@ -13,7 +13,6 @@ from bot.app import build_application
 from bot.callbacks import Op
 from bot.config import Config, Secret
 from bot.emulator import BotAPIEmulator
-from bot.handlers import safety
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
@@ -49,13 +48,6 @@ PRESSES: list[tuple[Op, tuple[object, ...]]] = [
     (Op.MOD, ("q",)),
     (Op.MOD, ("x",)),
 ]
-
-
-@pytest.fixture(autouse=True)
-def fresh_delete_methods():
-    safety.forget_refusals()
-    yield
-    safety.forget_refusals()
 
 
 @pytest.fixture

@@ -34,13 +34,6 @@ CHAT = 4242
 IDS = list(range(10, 190))  # more than one batch of 100, within the one-by-one limit
 
 
-@pytest.fixture(autouse=True)
-def fresh_delete_methods():
-    safety.forget_refusals()
-    yield
-    safety.forget_refusals()
-
-
 @pytest.fixture
 async def bot(small_snapshot):
     request = RecordingRequest()
@@ -103,26 +96,37 @@ async def test_the_refusal_is_remembered_for_the_process(bot):
     assert singles(request) == [6, 5, 4]
 
 
+async def test_a_refusal_stays_with_its_own_application(bot, small_snapshot):
+    """Another bot in the same process (tests run many) still asks for batches."""
+    app, request, services = bot
+    request.refuse("deleteMessages", 404)
+    remember(services, [1])
+    await safety.wipe_chat(app.bot, services, CHAT)
+    other = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
+    request.answers.clear()
+    request.clear()
+    remember(other, [2])
+    await safety.wipe_chat(app.bot, other, CHAT)
+    assert batches(request) == [2] and singles(request) == []
+
+
 async def test_a_server_error_is_remembered_only_for_a_while(bot):
     app, request, services = bot
     now = [1000.0]
-    clock, safety._batch_deletes.clock = safety._batch_deletes.clock, lambda: now[0]
-    try:
-        request.refuse("deleteMessages", 500, "Internal Server Error")
-        remember(services, [1, 2])
-        await safety.wipe_chat(app.bot, services, CHAT)
-        request.answers.clear()  # the server is well again
-        request.clear()
-        remember(services, [3])
-        await safety.wipe_chat(app.bot, services, CHAT)
-        assert request.called("deleteMessages") == [] and singles(request) == [3]
-        now[0] += safety.RETRY_BATCH_SECONDS
-        request.clear()
-        remember(services, [4])
-        await safety.wipe_chat(app.bot, services, CHAT)
-        assert batches(request) == [4] and singles(request) == []
-    finally:
-        safety._batch_deletes.clock = clock
+    safety.batch_deletes(services).clock = lambda: now[0]
+    request.refuse("deleteMessages", 500, "Internal Server Error")
+    remember(services, [1, 2])
+    await safety.wipe_chat(app.bot, services, CHAT)
+    request.answers.clear()  # the server is well again
+    request.clear()
+    remember(services, [3])
+    await safety.wipe_chat(app.bot, services, CHAT)
+    assert request.called("deleteMessages") == [] and singles(request) == [3]
+    now[0] += safety.RETRY_BATCH_SECONDS
+    request.clear()
+    remember(services, [4])
+    await safety.wipe_chat(app.bot, services, CHAT)
+    assert batches(request) == [4] and singles(request) == []
 
 
 async def test_messages_already_gone_are_not_a_problem(bot):

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import Callable
 from typing import Literal
 
@@ -63,7 +64,7 @@ Outcome = Literal["done", "gone", "stuck", "passing", "refused", "blocked"]
 
 
 class _BatchDeletes:
-    """Whether deleteMessages is worth trying, for this process.
+    """Whether deleteMessages is worth trying, for this application (one per process).
 
     A server that refused it once would refuse it again: asking every time would cost a
     failed call (and its retries) before every one-by-one wipe.
@@ -86,12 +87,18 @@ class _BatchDeletes:
         self.refused_until = self.clock() + seconds
 
 
-_batch_deletes = _BatchDeletes()
+# Keyed by the application's Services (by identity, dropped with it): tests run many
+# applications in one process, and one server's refusal must not follow another's bot.
+_batch_deletes: dict[int, _BatchDeletes] = {}
 
 
-def forget_refusals() -> None:
-    """Try deleteMessages again from the next wipe on (tests; a process starts afresh)."""
-    _batch_deletes.refused_until = float("-inf")
+def batch_deletes(svc: Services) -> _BatchDeletes:
+    key = id(svc)
+    found = _batch_deletes.get(key)
+    if found is None:
+        found = _batch_deletes[key] = _BatchDeletes()
+        weakref.finalize(svc, _batch_deletes.pop, key, None)
+    return found
 
 
 def _outcome(exc: Exception) -> Outcome:
@@ -170,18 +177,19 @@ async def wipe_chat(
     """
     taken = svc.trail.take(chat_id)
     ids = sorted(set(taken.ids) | set(also))
+    batches = batch_deletes(svc)
     one_by_one: list[int] = []
     left = 0
     for start in range(0, len(ids), DELETE_BATCH):
         batch = ids[start : start + DELETE_BATCH]
-        if not _batch_deletes.usable():
+        if not batches.usable():
             one_by_one.extend(batch)
             continue
         outcome = await _delete_batch(bot, chat_id, batch)
         if outcome == "blocked":
             return len(ids)  # nothing can be deleted, and nobody can be told
         if outcome in ("passing", "refused"):
-            _batch_deletes.refuse(outcome)
+            batches.refuse(outcome)
             one_by_one.extend(batch)
         elif outcome == "stuck":
             left += len(batch)  # there, but Telegram will not delete them: say so
