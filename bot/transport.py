@@ -127,15 +127,22 @@ class LanternRateLimiter(BaseRateLimiter[None]):
             self._chats.popitem(last=False)
         return bucket
 
+    @staticmethod
+    def _chat_pause_key(endpoint: str, key: bytes) -> bytes:
+        # Messages to a chat share one pause (Telegram limits messages per chat); any other
+        # call to it (deleting, say) has its own, so a 429 on replies never stops a /wipe.
+        return key if counts_as_message(endpoint) else endpoint.encode() + b"|" + key
+
     def _pause_left(self, endpoint: str, key: bytes | None) -> float:
         now = self._clock()
         if key is None:
             return self._paused_until.get(endpoint, 0.0) - now
-        until = self._chat_paused.get(key)
+        pause_key = self._chat_pause_key(endpoint, key)
+        until = self._chat_paused.get(pause_key)
         if until is None:
             return 0.0
         if until <= now:
-            del self._chat_paused[key]
+            del self._chat_paused[pause_key]
             return 0.0
         return until - now
 
@@ -144,7 +151,8 @@ class LanternRateLimiter(BaseRateLimiter[None]):
         if key is None:
             self._paused_until[endpoint] = until
         else:
-            self._chat_paused[key] = max(until, self._chat_paused.get(key, 0.0))
+            pause_key = self._chat_pause_key(endpoint, key)
+            self._chat_paused[pause_key] = max(until, self._chat_paused.get(pause_key, 0.0))
 
     async def process_request(
         self,

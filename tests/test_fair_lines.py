@@ -375,3 +375,56 @@ async def test_inline_answers_are_personal(gated):
     )
     (answer,) = [p for m, p in request.calls if m == "answerInlineQuery"]
     assert answer["is_personal"] is True
+
+
+async def test_a_long_429_on_replies_does_not_stop_a_wipe(fake_time):
+    lim = limiter(fake_time)
+
+    async def refused() -> bool:
+        raise RetryAfter(59)
+
+    with pytest.raises(RetryAfter):
+        await call(lim, "sendMessage", 42, refused)
+    before = fake_time.now
+    assert await call(lim, "deleteMessages", 42) is True
+    assert fake_time.now == before
+
+
+def test_wipe_in_a_group_is_any_other_command():
+    from bot.handlers.safety import _is_wipe
+
+    group = {"id": -100900, "type": "supergroup", "title": "G"}
+    update = Update.de_json(message_update("/wipe@lantern_test_bot", chat=group), None)
+    assert _is_wipe(update) is False
+
+
+async def test_a_wipe_held_back_by_a_rate_limit_keeps_its_ids_and_says_so(small_snapshot):
+    from bot.handlers import safety
+    from bot.services import Services
+    from knowledge.base import KnowledgeBase
+
+    svc = Services(KnowledgeBase(small_snapshot))
+    for message_id in (11, 12, 13):
+        svc.trail.add(5, message_id)
+    said: list[str] = []
+
+    class LimitedBot:
+        async def delete_messages(self, chat_id, ids):
+            raise RetryAfter(120)
+
+        async def delete_message(self, chat_id, message_id):
+            raise RetryAfter(120)
+
+        async def send_message(self, chat_id, text):
+            said.append(text)
+
+    await safety.wipe_chat(LimitedBot(), svc, 5, tell=True)
+    assert said == [t_("en", "wipe.left")]
+    assert safety.batch_deletes(svc).usable(), "one chat's limit says nothing of the method"
+    assert svc.trail.take(5).ids == [11, 12, 13], "kept for the next /wipe"
+
+
+def t_(lang: str, key: str) -> str:
+    from bot.i18n import t
+
+    return t(lang, key)

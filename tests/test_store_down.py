@@ -110,3 +110,9 @@ async def test_the_daily_refresh_fails_quietly_and_keeps_the_content(broken, cap
     task.cancel()
     assert services.kb.snapshot is before
     assert "daily refresh failed (OperationalError)" in caplog.text
+
+
+async def test_an_invite_link_opens_the_menu(broken):
+    app, request, _ = broken
+    await feed(app, message_update("/start inv-abcdefghijklmnop", sender=user(505)))
+    assert request.last()["text"] == t("en", "start")

@@ -8,6 +8,7 @@ expired menu, so nothing reveals that moderator functions exist.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from datetime import date, timedelta
 
@@ -21,7 +22,7 @@ from bot.handlers.common import guarded, send, services, user_lang
 from bot.i18n import languages, t
 from bot.render import MAX_MESSAGE, esc, visible_length
 from bot.screens import Screen
-from bot.services import Services
+from bot.services import STORE_FAILURES, Services
 from knowledge.model import Entry, Kind
 from knowledge.taxonomy import CATEGORIES, EXAMPLE_REGION, TOPICS
 from moderation import live
@@ -35,6 +36,8 @@ from moderation.workflow import (
     Proposal,
     tip_id_of,
 )
+
+log = logging.getLogger("lantern.moderate")
 
 MOD_FLOWS = ("join", "rename", "tip", "reject", "adopt", "region")
 LIST_LIMIT = 20
@@ -132,7 +135,13 @@ async def start_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, code:
     user = update.effective_user
     if svc.moderation is None or user is None:
         return False
-    if await svc.moderation.invite_role(code) is None:
+    try:
+        role = await svc.moderation.invite_role(code)
+    except STORE_FAILURES as exc:
+        # The database cannot be read: the link opens the menu like any unknown one.
+        log.error("invite lookup failed: %s", type(exc).__name__)
+        return False
+    if role is None:
         return False
     lang = user_lang(update, context)
     svc.flows.start(user.id, "join", "name", code=code)

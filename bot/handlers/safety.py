@@ -22,6 +22,7 @@ from bot.i18n import t
 from bot.request import AnswerUnreadable
 from bot.screens import Screen
 from bot.services import Services
+from bot.transport import GaveUp
 from bot.updates import INLINE, OTHER, WIPE
 from knowledge.model import Entry, Kind, Police
 from knowledge.taxonomy import GLOBAL_REGION
@@ -60,7 +61,7 @@ _GONE = ("message to delete not found", "messages to delete not found", "message
 # What it says of messages that are there but may not be deleted (too old): left behind.
 _STUCK = ("can't be deleted", "cannot be deleted", "message_delete_forbidden")
 
-Outcome = Literal["done", "gone", "stuck", "passing", "refused", "blocked"]
+Outcome = Literal["done", "gone", "stuck", "limited", "passing", "refused", "blocked"]
 
 
 class _BatchDeletes:
@@ -113,8 +114,12 @@ def _outcome(exc: Exception) -> Outcome:
         return "gone"
     if isinstance(exc, BadRequest) and any(w in words for w in _STUCK):
         return "stuck"
-    if isinstance(exc, NetworkError | RetryAfter):
-        return "passing"  # 5xx, a lost connection, a limit: already retried by transport
+    if isinstance(exc, RetryAfter | GaveUp):
+        # A rate limit on this chat, longer than a call may wait: says nothing about the
+        # method, and nothing about anyone else's wipe.
+        return "limited"
+    if isinstance(exc, NetworkError):
+        return "passing"  # 5xx, a lost connection: already retried by transport
     # 404 (PTB calls it InvalidToken), any other 400, ok:false, an answer that cannot be
     # read: the method is not there, or not as the Bot API describes it.
     return "refused"
@@ -148,7 +153,7 @@ async def _delete_one_by_one(bot: Bot, chat_id: int, ids: list[int]) -> tuple[in
             in_a_row = 0
             continue
         left += 1
-        in_a_row = in_a_row + 1 if outcome == "passing" else 0
+        in_a_row = in_a_row + 1 if outcome in ("passing", "limited") else 0
         if outcome in ("refused", "blocked") or in_a_row >= FAILURES_IN_A_ROW:
             log.info("wipe: one-by-one stopped (%s)", outcome)
             return left + len(todo) - i - 1, outcome != "blocked"
@@ -188,7 +193,12 @@ async def wipe_chat(
         outcome = await _delete_batch(bot, chat_id, batch)
         if outcome == "blocked":
             return len(ids)  # nothing can be deleted, and nobody can be told
-        if outcome in ("passing", "refused"):
+        if outcome == "limited":
+            # Not now: keep the ids for the next /wipe (or disappearing round), and say so.
+            for message_id in batch:
+                svc.trail.add(chat_id, message_id)
+            left += len(batch)
+        elif outcome in ("passing", "refused"):
             batches.refuse(outcome)
             one_by_one.extend(batch)
         elif outcome == "stuck":
@@ -351,6 +361,9 @@ async def on_help_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 def _is_wipe(update: Update) -> bool:
+    chat = update.effective_chat
+    if chat is None or chat.type != chat.PRIVATE:
+        return False  # /wipe acts in private chats only; elsewhere it is any other command
     message = update.message
     if message is not None and message.text:
         # split() of a text that is all whitespace to Python (U+3000, U+2028...) is empty.
