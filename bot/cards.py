@@ -389,12 +389,14 @@ def main(args: argparse.Namespace, config: Config) -> int:
     except CardsError as exc:
         return fail(*exc.problems)
 
+    problem = ""
     if not username:
         from bot.cli import _bot_username
 
-        username = asyncio.run(_bot_username(config))
+        answer = asyncio.run(_bot_username(config))
+        username, problem = answer.username, answer.problem
     if not username:
-        asked = " (getMe gave no answer)" if config.token else ""
+        asked = f" ({problem})" if config.token and problem else ""
         return fail(
             f"cannot tell the bot's username{asked}; pass --bot USERNAME or set {USERNAME_ENV}"
         )

@@ -67,7 +67,9 @@ _SCHEME_END = re.compile(r"(?:(https?)|(ftps?)|(hxxps?|fxps?))$", re.I)
 _MAX_SCHEME = 32
 _EMAIL = re.compile(rf"(?<![\w.+-])[\w.+-]++@[\w-]++(?:{_DOT}[\w-]++)++")
 _HOST = re.compile(rf"(?<![\w-])[\w-]++(?:{_DOT}[\w-]++)++")
-_MENTION = re.compile(r"(?<![\w@])@(?=\w)")
+# Any @ before a word character, wherever it stands: a mention, or the @ of an address
+# glued to other text ('cd@name'), which Telegram may still link.
+_MENTION = re.compile(r"(?<!\[)@(?=\w)")
 _IPV4 = re.compile(rf"\d{{1,3}}(?:{_DOT}\d{{1,3}}){{3}}")
 # A label that could be a top-level domain: starts with two letters, or is punycode.
 _TLD = re.compile(r"[^\W\d_]{2}|xn--", re.I)

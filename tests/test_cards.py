@@ -233,9 +233,13 @@ def test_bot_username_from_env_then_getme(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv(cards.USERNAME_ENV)
     asked: list[Config] = []
 
-    async def get_me(config: Config) -> str:
+    async def get_me(config: Config):
+        from bot.cli import _BotAnswer
+
         asked.append(config)
-        return "from_getme_bot" if len(asked) == 1 else ""
+        if len(asked) == 1:
+            return _BotAnswer(username="from_getme_bot")
+        return _BotAnswer(problem="getMe: no usable answer from the Bot API (NetworkError)")
 
     monkeypatch.setattr("bot.cli._bot_username", get_me)
     with_token = Config(content_dir=SMALL, token=Secret("123:secret"))

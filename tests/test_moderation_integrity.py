@@ -355,3 +355,10 @@ async def test_a_legal_peer_tip_needs_two_even_if_the_caller_says_otherwise(mod)
     await mod.approve(star, (await mod.queue())[0].id)
     assert (await mod.confirm(owl, f"peer-{tip_id}", legal=False)).proposed
     assert not (await mod.confirm(star, f"peer-{tip_id}", legal=False)).proposed
+
+
+def test_an_at_glued_to_an_address_is_defanged_too():
+    # Found by the property test: the @ right after an e-mail address's last letter.
+    assert defang("mailto:a@b.cd@fake_lantern_bot3.50") == (
+        "mailto:a[@]b[.]cd[@]fake_lantern_bot3.50"
+    )
