@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as _hypothesis
 
 from knowledge.base import KnowledgeBase
 from knowledge.loader import load_or_raise
@@ -46,3 +48,10 @@ def process_limits_left_alone(monkeypatch):
     from bot import cli
 
     monkeypatch.setattr(cli, "harden_process", list)
+
+
+# Property tests draw the same examples on every run (CI must not pass or fail by luck);
+# HYPOTHESIS_PROFILE=explore draws new ones, to look for more problems by hand.
+_hypothesis.register_profile("ci", derandomize=True)
+_hypothesis.register_profile("explore", derandomize=False)
+_hypothesis.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
