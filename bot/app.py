@@ -35,10 +35,21 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import heap, logs, reload
+from bot import callbacks, heap, logs, reload
+from bot.callbacks import Op
 from bot.config import Config
-from bot.handlers import browse, commands, errors, groups, moderate, safety, search, sharing
-from bot.handlers.common import SERVICES_KEY
+from bot.handlers import (
+    browse,
+    commands,
+    contribute,
+    errors,
+    groups,
+    moderate,
+    safety,
+    search,
+    sharing,
+)
+from bot.handlers.common import SERVICES_KEY, button
 from bot.i18n import languages, t
 from bot.outgoing import Outgoing
 from bot.request import AnswerUnreadable, LanternRequest
@@ -361,7 +372,20 @@ def add_handlers(application: Application) -> None:
     application.add_handler(
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, search.not_text)
     )
-    application.add_handler(CallbackQueryHandler(browse.on_button))
+
+    # Buttons, by family: the op after the version in the callback data (bot/callbacks.py).
+    # Each family's handler gets the press answered once and its data decoded and checked
+    # (handlers.common.button); data that decodes to nothing gets a fresh menu.
+    def buttons(handler, *ops: Op) -> CallbackQueryHandler:
+        return CallbackQueryHandler(handler, pattern=callbacks.pattern(*ops))
+
+    application.add_handler(buttons(safety.wipe_button, Op.WIPE))  # never guarded
+    application.add_handler(buttons(button(browse.on_screen), *browse.SCREENS))
+    application.add_handler(buttons(button(sharing.on_share), Op.SHARE))  # link + QR code
+    application.add_handler(buttons(button(safety.on_settings), Op.SETTINGS))
+    application.add_handler(buttons(button(contribute.on_action), Op.USER))  # tip, report
+    application.add_handler(buttons(button(moderate.on_action), Op.MOD))  # moderators only
+    application.add_handler(CallbackQueryHandler(button(browse.on_stale)))  # anything else
     application.add_handler(InlineQueryHandler(sharing.on_inline_query))
 
     application.add_error_handler(errors.on_error)

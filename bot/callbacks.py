@@ -105,6 +105,13 @@ def _check_args(op: Op, args: tuple[str, ...]) -> bool:
     return False
 
 
+def pattern(*ops: Op) -> re.Pattern[str]:
+    """What the data of these ops' buttons starts with, for routing (bot/app.py); the
+    arguments are checked by `decode` in the handler."""
+    choices = "|".join(re.escape(op.value) for op in ops)
+    return re.compile(rf"^{re.escape(VERSION)}\|(?:{choices})(?:\||$)")
+
+
 def encode(op: Op, *args: object) -> str:
     """Callback data for a button; raises ValueError if it would be invalid or too long."""
     parts = tuple(str(a) for a in args)

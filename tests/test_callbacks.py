@@ -57,3 +57,31 @@ def test_forged_or_stale_data_is_rejected(data):
 def test_encode_refuses_invalid_arguments():
     with pytest.raises(ValueError):
         callbacks.encode(Op.CATEGORY, "nope", 0)
+
+
+def test_every_kind_of_button_has_exactly_one_route(small_snapshot):
+    """bot/app.py routes buttons by family; each op reaches one handler, and data that is
+    no button's reaches the fresh-menu handler registered last."""
+    from telegram.ext import CallbackQueryHandler
+
+    from bot.app import build_application
+    from bot.config import Config, Secret
+    from bot.services import Services
+    from knowledge.base import KnowledgeBase
+    from tests.fakes import TOKEN, RecordingRequest
+
+    app = build_application(
+        Config(token=Secret(TOKEN)),
+        Services(KnowledgeBase(small_snapshot)),
+        request=RecordingRequest(),
+    )
+    routes = [
+        h for group in app.handlers.values() for h in group if isinstance(h, CallbackQueryHandler)
+    ]
+    *families, last = routes
+    assert last.pattern is None
+    for op in Op:
+        data = f"{callbacks.VERSION}|{op.value}"
+        matching = [h for h in families if h.pattern.match(data)]
+        assert len(matching) == 1, (op, matching)
+    assert not any(h.pattern.match("0|h") for h in families), "another version: fresh menu"

@@ -1,4 +1,4 @@
-"""Button presses: decode the callback data, check it, show the screen it names."""
+"""Buttons that show a screen, and the fresh menu for data that matches no button."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, screens
 from bot.callbacks import Op
-from bot.handlers import contribute, moderate, safety, sharing
-from bot.handlers.common import guarded, send, services, user_lang, user_region
+from bot.handlers import safety
+from bot.handlers.common import send, services, user_lang, user_region
 from bot.i18n import languages, t
 from bot.render import esc
 from bot.services import Services
@@ -18,45 +18,39 @@ from bot.services import Services
 log = logging.getLogger("lantern.handlers")
 
 
-@guarded
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs for every inline button press in a private chat."""
-    query = update.callback_query
-    if query is None:
-        return
-    # The one answer to this press: every button is answered here, before anything else,
-    # and nowhere else (Telegram refuses a second answer, and it costs a call). Whatever
-    # goes wrong with it (an error, an answer that cannot be read), the spinner stops by
-    # itself; showing the screen matters more.
-    try:
-        await query.answer()
-    except Exception as exc:  # nothing here may stop the screen
-        log.info("button not answered: %s", type(exc).__name__)
-    chat = update.effective_chat
-    if chat is None or chat.type != chat.PRIVATE:
-        return  # Lantern's menus live only in private chats
-    action = callbacks.decode(query.data)
-    if action is not None and action.op is Op.WIPE:
-        await safety.wipe(update, context)
-        return
-    route = _ROUTES.get(action.op) if action is not None else None
-    if route is not None and action is not None:
-        await route(update, context, action)
-        return
+# The buttons that only show a screen (no database, photo or setting behind them).
+SCREENS = (
+    Op.HOME,
+    Op.CATEGORY,
+    Op.TOPIC,
+    Op.ENTRY,
+    Op.SEARCH_TIPS,
+    Op.PRIVACY,
+    Op.HELP,
+    Op.HELP_NOW,
+    Op.EMERGENCY,
+    Op.LANGUAGES,
+    Op.SET_LANGUAGE,
+    Op.REGIONS,
+    Op.SET_REGION,
+)
+
+
+async def on_screen(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action
+) -> None:
+    """A button that shows a screen: menus, topics, cards, languages, regions, help now."""
     lang = user_lang(update, context)
-    screen = _screen_for(update, context, action, lang) if action else None
-    if screen is None:
-        screen = screens.home(lang, t(lang, "expired"))
-    await send(update, screen)
+    screen = _screen_for(update, context, action, lang)
+    await send(update, screen or screens.home(lang, t(lang, "expired")))
 
 
-# Buttons whose handling needs more than a screen: the database, a photo, a setting.
-_ROUTES = {
-    Op.USER: contribute.on_action,
-    Op.MOD: moderate.on_action,
-    Op.SHARE: sharing.on_share,
-    Op.SETTINGS: safety.on_settings,
-}
+async def on_stale(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action
+) -> None:
+    """Data that matched no family (registered last): a fresh menu."""
+    lang = user_lang(update, context)
+    await send(update, screens.home(lang, t(lang, "expired")))
 
 
 def _screen_for(

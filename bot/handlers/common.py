@@ -12,6 +12,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot import screens
+from bot.callbacks import Action, decode
 from bot.i18n import pick_language, t
 from bot.request import AnswerUnreadable, FateUnknown, NotSent, ServerError
 from bot.services import Services
@@ -75,6 +76,47 @@ def maybe_answered(exc: BaseException) -> bool:
     if isinstance(exc, ServerError | NotSent | GaveUp):
         return False
     return isinstance(exc, NetworkError)  # a network failure we cannot place
+
+
+ButtonHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Action], Awaitable[None]]
+
+
+async def answer_press(update: Update) -> None:
+    """The one answer to a button press. Every press is answered once, by whichever
+    handler its family has (Telegram refuses a second answer, and it costs a call).
+    Whatever goes wrong with it, the spinner stops by itself; the screen matters more."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer()
+    except Exception as exc:  # nothing here may stop the screen
+        log.info("button not answered: %s", type(exc).__name__)
+
+
+def button(handler: ButtonHandler) -> Handler:
+    """A family of buttons (bot/app.py routes them by their op): the press answered once,
+    private chats only (Lantern's menus live nowhere else), the data decoded and checked;
+    data that does not decode (stale, forged, another version) gets a fresh menu."""
+
+    @guarded
+    @functools.wraps(handler)
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await answer_press(update)
+        chat = update.effective_chat
+        if chat is None or chat.type != chat.PRIVATE:
+            return
+        action = decode(query.data)
+        if action is None:
+            lang = user_lang(update, context)
+            await send(update, screens.home(lang, t(lang, "expired")))
+            return
+        await handler(update, context, action)
+
+    return pressed
 
 
 def guarded(handler: Handler) -> Handler:

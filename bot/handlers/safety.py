@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards, render
 from bot.callbacks import Action, Op, decode
-from bot.handlers.common import send, services, user_lang, user_region
+from bot.handlers.common import answer_press, send, services, user_lang, user_region
 from bot.i18n import t
 from bot.request import AnswerUnreadable
 from bot.screens import Screen
@@ -222,12 +222,18 @@ async def wipe_chat(
     return len(ids)
 
 
+async def wipe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """🧹 on the menu and every card: answered, then the same as /wipe (not `guarded`
+    either: nothing is ever sent for it but the one notice wipe_chat may give)."""
+    await answer_press(update)
+    await wipe(update, context)
+
+
 async def wipe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/wipe or the Wipe button: the conversation vanishes, with nothing left behind.
 
     Not `guarded`: whatever fails, nothing is sent into the chat the person wants empty,
-    and nothing here needs the database. The 🧹 press was answered already
-    (browse.on_button answers every press once).
+    and nothing here needs the database. A 🧹 press is answered by `wipe_button`.
     """
     try:
         svc = services(context)

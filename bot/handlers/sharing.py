@@ -54,7 +54,7 @@ def one_line(text: str, limit: int = DESCRIPTION) -> str:
 async def on_share(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action) -> None:
     """The Share button: a forwardable message with the link and its QR code.
 
-    The press was answered already (browse.on_button answers every press once).
+    The press was answered already (handlers.common.button answers every press once).
     """
     svc = services(context)
     chat = update.effective_chat
