@@ -14,6 +14,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY knowledge ./knowledge
 COPY moderation ./moderation
+COPY emulator ./emulator
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin lantern \
     && mkdir -p /data \

@@ -28,16 +28,16 @@ chromium:
 	    $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check bot knowledge moderation tests
+	$(BIN)/ruff check bot knowledge moderation emulator bench tests
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/lantern validate
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot knowledge moderation tests
+	$(BIN)/ruff check bot knowledge moderation emulator bench tests
 
 bench: $(STAMP)
-	taskset -c 0 $(BIN)/lantern bench
+	taskset -c 0 $(BIN)/python -m bench
 
 validate: $(STAMP)
 	$(BIN)/lantern validate

@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SETTINGS",
         help="make the emulator misbehave: 10%% each of 429, 5xx, slow and dropped calls, "
         "no long polling, a malformed update beside each of yours; SETTINGS such as "
-        "'rate=0.2,seed=3,404=setMyCommands' (see bot/emulator/hostile.py); "
+        "'rate=0.2,seed=3,404=setMyCommands' (see emulator/hostile.py); "
         "also LANTERN_CONSOLE_HOSTILE",
     )
 
@@ -124,10 +124,6 @@ def _parser() -> argparse.ArgumentParser:
     from bot.cards import add_arguments as add_card_arguments
 
     add_card_arguments(sub.add_parser("cards", help="printable pocket cards with QR codes"))
-
-    from bot.bench.cli import add_arguments as add_bench_arguments
-
-    add_bench_arguments(sub.add_parser("bench", help="measure search and update handling"))
     return parser
 
 
@@ -151,7 +147,6 @@ def main(argv: list[str] | None = None) -> int:
         "validate": _validate,
         "search": _search,
         "stats": _stats,
-        "bench": _bench,
         "cards": _cards,
         "profile": _profile,
         "doctor": _doctor,
@@ -744,12 +739,6 @@ def _cards(args: argparse.Namespace, config: Config) -> int:
     return cards_main(args, config)
 
 
-def _bench(args: argparse.Namespace, config: Config) -> int:
-    from bot.bench.cli import main as bench_main
-
-    return bench_main(args, config)
-
-
 def _console(args: argparse.Namespace, config: Config) -> int:
     logs.configure("WARNING")
     kb = _knowledge_or_report(config)
@@ -757,8 +746,8 @@ def _console(args: argparse.Namespace, config: Config) -> int:
         return 1
     from bot.app import build_application
     from bot.console import run_console
-    from bot.emulator import Hostile
     from bot.services import Services
+    from emulator import Hostile
 
     # getattr: `lantern run` without a token opens the console with a bare Namespace.
     hostile_text = getattr(args, "hostile", None) or os.environ.get("LANTERN_CONSOLE_HOSTILE")

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TextIO
 
 from bot.app import stop_application
-from bot.emulator import (
+from emulator import (
     BotAPIEmulator,
     EmuEvent,
     EmulatorTimeout,
@@ -64,7 +64,7 @@ async def run_console(
     Sends /start, then prints each bot message with its numbered buttons; a number presses
     a button of the latest message that has buttons, other text is sent as a message.
     Ends on /quit, quit, exit or end of input. With `hostile`, the emulator misbehaves
-    that way from the first call on (see bot/emulator/hostile.py).
+    that way from the first call on (see emulator/hostile.py).
     """
     out = stdout or sys.stdout
     emulator = BotAPIEmulator(token)

@@ -11,7 +11,7 @@ from typing import Any
 from telegram import Update
 from telegram.request import RequestData
 
-from bot.emulator.stub import InstantRequest
+from emulator.stub import InstantRequest
 
 BOT_ID = 1000000001
 BOT_USERNAME = "lantern_test_bot"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.emulator import BotAPIEmulator
+from emulator import BotAPIEmulator
 from tests.conftest import SMALL
 
 

@@ -13,10 +13,10 @@ from datetime import date
 
 import pytest
 
-from bot.bench import process_bench, search_bench, updates_bench
-from bot.bench.queries import hostile, is_hit, load_quality, misspelled, sample
-from bot.bench.report import Figure, Report, Target, percentile
-from bot.bench.synthetic import grow, misspell, synthetic_entries, write_content
+from bench import process_bench, search_bench, updates_bench
+from bench.queries import hostile, is_hit, load_quality, misspelled, sample
+from bench.report import Figure, Report, Target, percentile
+from bench.synthetic import grow, misspell, synthetic_entries, write_content
 from bot.content import load_snapshot
 from knowledge.loader import DEFAULT_CONTENT_DIR, load_or_raise
 from knowledge.model import Snapshot
@@ -236,10 +236,10 @@ def test_process_bench_starts_the_real_bot(shipped, tmp_path):
 
 
 def test_cli_prints_json_and_the_table(monkeypatch):
-    from bot.cli import main
+    from bench.cli import run as main
 
     out = io.StringIO()
-    args = ["bench", "--sizes", "150", "--runs", "1", "--updates", "60", "--update-size", "150"]
+    args = ["--sizes", "150", "--runs", "1", "--updates", "60", "--update-size", "150"]
     with redirect_stdout(out):
         assert main([*args, "--only", "search,updates", "--json"]) == 0
     data = json.loads(out.getvalue())

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.emulator import BotAPIEmulator
-from bot.emulator.models import APIError
+from emulator import BotAPIEmulator
+from emulator.models import APIError
 from tests.processes import lantern_env, start_lantern
 
 TOKEN = "7000000013:cli-bot-api-token-0123456789abcdefgh"

@@ -7,8 +7,8 @@ import io
 import os
 
 from bot.console import render_message, run_console
-from bot.emulator import EmuChat, EmuMessage
-from bot.emulator.html import parse_html
+from emulator import EmuChat, EmuMessage
+from emulator.html import parse_html
 from tests.test_emulator import build_echo_app
 
 

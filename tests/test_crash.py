@@ -12,8 +12,8 @@ import sys
 
 from bot import callbacks
 from bot.callbacks import Op
-from bot.emulator import BotAPIEmulator
 from bot.i18n import t
+from emulator import BotAPIEmulator
 from tests.conftest import SMALL
 
 TOKEN = "7000000006:e2e-crash-token-0123456789abcdefghijk"

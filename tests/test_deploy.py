@@ -15,10 +15,10 @@ import aiohttp
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.emulator import BotAPIEmulator
 from bot.i18n import t
 from bot.services import Services
 from bot.webhook import SECRET_HEADER, serve
+from emulator import BotAPIEmulator
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import SMALL
 from tests.processes import lantern_env, start_lantern

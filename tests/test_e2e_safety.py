@@ -14,12 +14,12 @@ from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.callbacks import Op
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.emulator import BotAPIEmulator
 from bot.flood import FloodGuard
 from bot.handlers import safety
 from bot.i18n import t
 from bot.services import Services
 from bot.trail import Vanisher
+from emulator import BotAPIEmulator
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
 from tests.conftest import TODAY

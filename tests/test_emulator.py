@@ -33,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import (
+from emulator import (
     BotAPIEmulator,
     BotAPISpec,
     EmulatorTimeout,
@@ -43,7 +43,7 @@ from bot.emulator import (
     fail_first,
     parse_html,
 )
-from bot.emulator.rules import check_rules
+from emulator.rules import check_rules
 
 TOKEN = "123456:TEST-emulator-token"
 HAVE_SPEC = default_spec_path().is_file()

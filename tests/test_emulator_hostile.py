@@ -22,7 +22,7 @@ from telegram.error import NetworkError, TelegramError
 
 from bot.cli import _parser
 from bot.console import run_console
-from bot.emulator import (
+from emulator import (
     TRANSIT_FAULTS,
     BotAPIEmulator,
     Fault,

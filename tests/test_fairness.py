@@ -17,10 +17,10 @@ from bot import logs
 from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.emulator import BotAPIEmulator, Fault
 from bot.i18n import t
 from bot.services import Services
 from bot.updates import MAX_WAITING
+from emulator import BotAPIEmulator, Fault
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
 

@@ -16,10 +16,10 @@ import pytest
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.emulator import BotAPIEmulator
-from bot.emulator.faults import SeededPlan
 from bot.services import Services
 from bot.transport import UNKNOWN_SEND_RETRIES
+from emulator import BotAPIEmulator
+from emulator.faults import SeededPlan
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
 

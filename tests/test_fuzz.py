@@ -19,9 +19,9 @@ from telegram import Update
 from bot.app import build_application
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.emulator.rules import check_rules
-from bot.emulator.spec import BotAPISpec, default_spec_path
 from bot.services import Services
+from emulator.rules import check_rules
+from emulator.spec import BotAPISpec, default_spec_path
 from knowledge.base import KnowledgeBase
 from knowledge.loader import load_or_raise
 from tests.conftest import SMALL, TODAY

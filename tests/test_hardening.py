@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from bot.emulator import BotAPIEmulator
+from emulator import BotAPIEmulator
 from tests.conftest import SMALL
 from tests.processes import lantern_env, start_lantern
 

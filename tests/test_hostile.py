@@ -1,6 +1,6 @@
 """The real bot, over real HTTP, against a server that departs from the Bot API.
 
-Each test turns on one way a server was seen to misbehave (bot/emulator/faults.py) and
+Each test turns on one way a server was seen to misbehave (emulator/faults.py) and
 checks what the person sees: their answer, once, and a chat /wipe can still empty.
 """
 
@@ -14,10 +14,10 @@ import pytest
 from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.emulator import BotAPIEmulator, Fault
-from bot.emulator.faults import for_methods
 from bot.i18n import t
 from bot.services import Services
+from emulator import BotAPIEmulator, Fault
+from emulator.faults import for_methods
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
 

@@ -12,8 +12,8 @@ from bot import callbacks
 from bot.app import build_application
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.emulator import BotAPIEmulator
 from bot.services import Services
+from emulator import BotAPIEmulator
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import TOKEN, RecordingRequest, callback_update, feed, user

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import BotAPIEmulator
 from bot.i18n import t
+from emulator import BotAPIEmulator
 from tests.conftest import SMALL
 
 TOKEN = "7000000011:e2e-readonly-token-0123456789abcdefghij"

@@ -11,10 +11,10 @@ import sys
 from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.emulator import BotAPIEmulator
 from bot.flood import FloodGuard
 from bot.reload import reload_and_report
 from bot.services import Services
+from emulator import BotAPIEmulator
 from tests.conftest import SMALL, TODAY
 from tests.processes import lantern_env, start_lantern
 

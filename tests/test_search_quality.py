@@ -12,7 +12,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from knowledge.taxonomy import ALL_TOPICS
 
-QUALITY_DIR = Path(__file__).parent / "data" / "search_quality"
+QUALITY_DIR = Path(__file__).parents[1] / "bench" / "data" / "search_quality"
 TARGET = 0.95
 
 

@@ -11,10 +11,10 @@ import asyncio
 import os
 import socket
 
-from bot.emulator import BotAPIEmulator, Fault
-from bot.emulator.faults import for_methods
 from bot.i18n import t
 from bot.transport import LanternRateLimiter
+from emulator import BotAPIEmulator, Fault
+from emulator.faults import for_methods
 from tests.conftest import SMALL
 from tests.processes import lantern_env, start_lantern
 

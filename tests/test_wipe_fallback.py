@@ -14,10 +14,10 @@ from bot import callbacks
 from bot.app import build_application
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.emulator import BotAPIEmulator, Fault, combine, for_methods
 from bot.handlers import safety
 from bot.i18n import t
 from bot.services import Services
+from emulator import BotAPIEmulator, Fault, combine, for_methods
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (

@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.emulator.html import Entity
+from emulator.html import Entity
 
 Sender = Literal["bot", "user"]
 Button = tuple[str, str | None]

@@ -15,7 +15,7 @@ The text is comma-separated items:
   malformed=W       before every update the user makes, one PTB cannot parse: W is
                     message (no date), callback (no chat_instance) or off
 KIND is one of 429, 5xx, slow, drop-before, drop-after, ok-false, 404, 500-bare,
-garbled (see bot/emulator/faults.py for what each does).
+garbled (see emulator/faults.py for what each does).
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.emulator.faults import Fault, FaultPlan, SeededPlan, combine, for_methods
-from bot.emulator.state import MalformedKind
+from emulator.faults import Fault, FaultPlan, SeededPlan, combine, for_methods
+from emulator.state import MalformedKind
 
 if TYPE_CHECKING:
-    from bot.emulator.server import BotAPIEmulator
+    from emulator.server import BotAPIEmulator
 
 # The names the --hostile text uses, and the fault each stands for.
 FAULT_NAMES: dict[str, Fault] = {

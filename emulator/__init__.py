@@ -1,6 +1,6 @@
 """A local Telegram Bot API emulator for end-to-end tests and `lantern console`."""
 
-from bot.emulator.faults import (
+from emulator.faults import (
     TRANSIT_FAULTS,
     Fault,
     FaultKind,
@@ -11,12 +11,12 @@ from bot.emulator.faults import (
     fail_first,
     for_methods,
 )
-from bot.emulator.hostile import Hostile
-from bot.emulator.html import HTMLError, ParsedText, parse_html
-from bot.emulator.models import EmuChat, EmuMessage, EmuUser, UploadedFile
-from bot.emulator.server import BotAPIEmulator, EmulatorTimeout
-from bot.emulator.spec import BotAPISpec, default_spec_path
-from bot.emulator.state import EmuEvent, MalformedKind
+from emulator.hostile import Hostile
+from emulator.html import HTMLError, ParsedText, parse_html
+from emulator.models import EmuChat, EmuMessage, EmuUser, UploadedFile
+from emulator.server import BotAPIEmulator, EmulatorTimeout
+from emulator.spec import BotAPISpec, default_spec_path
+from emulator.state import EmuEvent, MalformedKind
 
 __all__ = [
     "TRANSIT_FAULTS",

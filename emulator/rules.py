@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bot.emulator.html import Entity, HTMLError, ParsedText, parse_html
+from emulator.html import Entity, HTMLError, ParsedText, parse_html
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable, Container, Mapping
 from functools import partial
 from typing import Any, Literal
 
-from bot.emulator.html import Entity, HTMLError, ParsedText
-from bot.emulator.models import APIError, EmuChat, EmuMessage, UploadedFile
-from bot.emulator.rules import parse_text
-from bot.emulator.state import EmulatorState
+from emulator.html import Entity, HTMLError, ParsedText
+from emulator.models import APIError, EmuChat, EmuMessage, UploadedFile
+from emulator.rules import parse_text
+from emulator.state import EmulatorState
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 # Delivered unless allowed_updates names them (Telegram's default).

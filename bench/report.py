@@ -101,7 +101,7 @@ def _finite(value: float) -> float | None:
 
 @dataclass
 class Report:
-    """Everything one `lantern bench` run measured, in sections, in order."""
+    """Everything one `python -m bench` run measured, in sections, in order."""
 
     settings: dict[str, Any] = field(default_factory=dict)
     machine: dict[str, Any] = field(default_factory=dict)
@@ -212,7 +212,7 @@ class Report:
         m = self.machine
         runs = self.settings.get("runs", "?")
         return (
-            f"lantern bench: median of {runs} runs (min, max) on {m.get('cpu', '?')}, "
+            f"bench: median of {runs} runs (min, max) on {m.get('cpu', '?')}, "
             f"{m.get('cpus_used', '?')} of {m.get('cpus', '?')} cores, "
             f"Python {m.get('python', '?')}"
         )

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.emulator.models import EmuChat, EmuMessage, EmuUser, UploadedFile
+from emulator.models import EmuChat, EmuMessage, EmuUser, UploadedFile
 
 EventKind = Literal["message", "edit", "delete", "violation", "error"]
 # Updates PTB cannot parse: a message without its required `date`, a callback query without

@@ -22,13 +22,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.faults import Fault, FaultPlan
-from bot.emulator.html import Entity
-from bot.emulator.methods import REQUIRED_WITHOUT_SPEC, BotMethods, Handler
-from bot.emulator.models import APIError, EmuChat, EmuMessage, EmuUser, UploadedFile
-from bot.emulator.rules import check_rules
-from bot.emulator.spec import BotAPISpec, default_spec_path, guess_decode
-from bot.emulator.state import EmuEvent, MalformedKind
+from emulator.faults import Fault, FaultPlan
+from emulator.html import Entity
+from emulator.methods import REQUIRED_WITHOUT_SPEC, BotMethods, Handler
+from emulator.models import APIError, EmuChat, EmuMessage, EmuUser, UploadedFile
+from emulator.rules import check_rules
+from emulator.spec import BotAPISpec, default_spec_path, guess_decode
+from emulator.state import EmuEvent, MalformedKind
 
 log = logging.getLogger("lantern.emulator")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.bench.synthetic import misspell
+from bench.synthetic import misspell
 from knowledge.search import Hit
 
-# The quality set lives with the tests, in the repository the bench is run from.
-QUALITY_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "search_quality"
+# The search-quality set lives with the benchmark (the tests read it from here too).
+QUALITY_DIR = Path(__file__).resolve().parent / "data" / "search_quality"
 
 
 @dataclass(frozen=True, slots=True)

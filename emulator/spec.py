@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.emulator.models import UploadedFile
+from emulator.models import UploadedFile
 
 SPEC_ENV = "LANTERN_BOTAPI_SPEC"
 PRIMITIVES = frozenset({"Integer", "Float", "String", "Boolean"})
@@ -51,7 +51,7 @@ def default_spec_path() -> Path:
     env = os.environ.get(SPEC_ENV, "").strip()
     if env:
         return Path(env)
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[1]
     for ancestor in repo.parents:
         candidate = ancestor / "shared" / "botapi" / "api.json"
         if candidate.is_file():

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.bench.queries import Query, hostile, is_hit, sample
-from bot.bench.report import Report, Target, percentile
-from bot.bench.synthetic import synthetic_entries
+from bench.queries import Query, hostile, is_hit, sample
+from bench.report import Report, Target, percentile
+from bench.synthetic import synthetic_entries
 from knowledge.model import Entry, Snapshot, is_visible
 from knowledge.normalize import MAX_QUERY_CHARS, fold
 from knowledge.search import SearchIndex

@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.bench.report import Report, Target
-from bot.bench.synthetic import write_content
-from bot.emulator import BotAPIEmulator
+from bench.report import Report, Target
+from bench.synthetic import write_content
+from emulator import BotAPIEmulator
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from knowledge.model import Entry
 
@@ -86,7 +86,7 @@ async def start_once(content_dir: Path | None, data_dir: Path, timeout: float = 
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            cwd=Path(__file__).resolve().parents[2],
+            cwd=Path(__file__).resolve().parents[1],
         )
         try:
             found = await _first_get_updates(emulator, process, timeout)

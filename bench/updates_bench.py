@@ -25,12 +25,12 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, InlineQueryHandler, TypeHandler
 from telegram.request import RequestData
 
+from bench.queries import Query
+from bench.report import Report, Target, percentile
 from bot import callbacks, deeplinks
-from bot.bench.queries import Query
-from bot.bench.report import Report, Target, percentile
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.emulator.stub import NO_UPDATES, InstantRequest
+from emulator.stub import NO_UPDATES, InstantRequest
 from knowledge.base import KnowledgeBase
 from knowledge.model import Entry, Snapshot, is_visible
 from knowledge.search import SearchIndex

@@ -1,22 +1,25 @@
-"""`lantern bench`: search, the update path and the process, measured in one run.
+"""`python -m bench`: search, the update path and the process, measured in one run.
 
 `make bench` runs it pinned to one core and prints one table; `--json` prints the same
-figures as JSON instead. Progress goes to standard error.
+figures as JSON instead. Progress goes to standard error. It runs from a checkout (it is
+not installed with the bot) and reads its queries from bench/data/.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-from bot.bench import process_bench, search_bench, updates_bench
-from bot.bench.queries import load_quality, misspelled
-from bot.bench.report import Report, machine
-from bot.bench.synthetic import DEFAULT_SEED, grow
-from bot.config import Config
+from bench import process_bench, search_bench, updates_bench
+from bench.queries import load_quality, misspelled
+from bench.report import Report, machine
+from bench.synthetic import DEFAULT_SEED, grow
+from bot.config import Config, ConfigError
+from bot.hardening import harden_process
 from knowledge.loader import load_or_raise
 
 PARTS = ("search", "updates", "process")
@@ -86,7 +89,7 @@ def main(args: argparse.Namespace, config: Config) -> int:
     try:
         queries = load_quality(args.queries)
     except FileNotFoundError as exc:
-        print(f"lantern bench: {exc}", file=sys.stderr)
+        print(f"bench: {exc}", file=sys.stderr)
         return 2
     typos = misspelled(queries, args.seed)
     shipped = load_or_raise(config.content_dir)
@@ -101,7 +104,7 @@ def main(args: argparse.Namespace, config: Config) -> int:
             "process_size": process_size,
             "process_runs": args.process_runs,
             "parts": parts,
-            "command": "lantern bench " + " ".join(sys.argv[2:]),
+            "command": " ".join(["python -m bench", *getattr(args, "argv", sys.argv[1:])]),
         },
         machine=machine(),
     )
@@ -154,7 +157,7 @@ def main(args: argparse.Namespace, config: Config) -> int:
         f"Synthetic bases: the {len(shipped.entries)} shipped entries plus synthetic ones "
         f"(seed {args.seed}) modelled on them: same kinds, topics and regions, words drawn "
         "from the template's own text and the shipped text of each language, lengths like "
-        "the template's, made-up place names, 1% typos (bot/bench/synthetic.py)."
+        "the template's, made-up place names, 1% typos (bench/synthetic.py)."
     )
     report.note("Ratios measured in the same run hold across machines; absolute times do not.")
     report.settings["seconds"] = round(time.perf_counter() - started, 1)
@@ -162,5 +165,27 @@ def main(args: argparse.Namespace, config: Config) -> int:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         print(report.table())
-        print(f"\n(took {report.settings['seconds']} s; `lantern bench --json` for JSON)")
+        print(f"\n(took {report.settings['seconds']} s; `python -m bench --json` for JSON)")
     return 0
+
+
+def run(argv: list[str] | None = None) -> int:
+    """`python -m bench [OPTIONS]`, set up as `lantern` commands are (owner-only files,
+    no core dumps, configuration from the environment)."""
+    os.umask(0o077)
+    hardening_problems = harden_process()
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description="measure search and update handling"
+    )
+    add_arguments(parser)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(argv)
+    args.argv = list(argv)
+    for problem in hardening_problems:
+        print(f"bench: warning: {problem}", file=sys.stderr)
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        print(f"bench: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return main(args, config)
