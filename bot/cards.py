@@ -21,7 +21,7 @@ from pathlib import Path
 
 import segno
 
-from bot import deeplinks
+from bot import deeplinks, getme
 from bot.config import Config
 from bot.content import load_knowledge
 from bot.i18n import t
@@ -391,9 +391,7 @@ def main(args: argparse.Namespace, config: Config) -> int:
 
     problem = ""
     if not username:
-        from bot.cli import _bot_username
-
-        answer = asyncio.run(_bot_username(config))
+        answer = asyncio.run(getme.bot_username(config))
         username, problem = answer.username, answer.problem
     if not username:
         asked = f" ({problem})" if config.token and problem else ""

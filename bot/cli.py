@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot import logs
+from bot import getme, logs
 from bot.config import Config, ConfigError, Secret
 from bot.content import COMPILED_DIR, compiled_for, load_knowledge, load_snapshot
 from bot.hardening import harden_process
@@ -303,7 +303,7 @@ def _admin(args: argparse.Namespace, config: Config) -> int:
 
     async def add(moderation: Moderation) -> int:
         code = await moderation.create_invite(args.role)
-        answer = await _bot_username(config)
+        answer = await getme.bot_username(config)
         username = answer.username
         if config.token and answer.problem:
             # The invite works anyway: only the link's username is missing.
@@ -439,77 +439,6 @@ def _admin_migrate_key(args: argparse.Namespace, config: Config) -> int:
         "still hold the key: destroy those copies, or treat them as holding it."
     )
     return 0
-
-
-class _BotAnswer:
-    """What the Bot API said about the bot: its username, or one plain line naming what
-    failed (never a library's traceback), and a warning for what only looks worse."""
-
-    def __init__(self, username: str = "", problem: str = "", warning: str = "") -> None:
-        self.username = username
-        self.problem = problem
-        self.warning = warning
-
-
-def _call_failed(method: str, exc: BaseException, token: str = "") -> str:
-    """One plain line for a failed call: the method and what happened ("setMyName: the
-    Bot API refused it: Not Found (InvalidToken)"), never a traceback nor the token."""
-    from telegram.error import InvalidToken, NetworkError, TelegramError
-
-    kind = type(exc).__name__
-    said = " ".join(str(exc).split())[:160]
-    if token:
-        said = said.replace(token, "<token>")
-    if isinstance(exc, InvalidToken) and method == "getMe":
-        line = f"{method}: Telegram refused the token"
-    elif isinstance(exc, InvalidToken):
-        # PTB's name for any 404: after getMe took the token, it means the server does
-        # not have this method; the token is fine.
-        return f"{method}: the server does not offer this method ({said or 'Not Found'})"
-    elif isinstance(exc, NetworkError | OSError):
-        line = f"{method}: no usable answer from the Bot API" + (f": {said}" if said else "")
-    elif isinstance(exc, TelegramError):
-        line = f"{method}: the Bot API refused it" + (f": {said}" if said else "")
-    else:
-        # PTB could not build the answer into its objects: what the server sent is not
-        # what the Bot API describes (the error's own words quote the library, not it).
-        line = f"{method}: the answer could not be read"
-    return f"{line} ({kind})"
-
-
-async def _bot_username(config: Config, *, commands: bool = False) -> _BotAnswer:
-    """The bot's @username through getMe, or what went wrong (no token, no answer, an
-    answer that cannot be read or is not a bot's).
-
-    With `commands`, also getMyCommands (harmless: it changes nothing), as `lantern run`
-    sets the command menu at start: a failure there is only a warning, since the bot
-    serves people without its menu.
-    """
-    if not config.token:
-        return _BotAnswer(problem="no token is set")
-    from telegram import Bot
-
-    method = "getMe"
-    try:
-        async with Bot(config.token.reveal(), base_url=config.base_url) as bot:
-            me = bot.bot
-            if me.is_bot is not True:
-                return _BotAnswer(problem="getMe: the answer does not describe a bot")
-            if not me.username:
-                return _BotAnswer(problem="getMe: the answer has no username")
-            warning = ""
-            if commands:
-                method = "getMyCommands"
-                try:
-                    listed = await bot.get_my_commands()
-                    if not isinstance(listed, tuple | list):
-                        raise TypeError("not a list")
-                except Exception as exc:  # any failure here is cosmetic
-                    warning = _call_failed(method, exc, config.token.reveal())
-                method = "getMe"
-            return _BotAnswer(username=me.username, warning=warning)
-    except Exception as exc:  # every failure becomes one plain line, never a traceback
-        return _BotAnswer(problem=_call_failed(method, exc, config.token.reveal()))
 
 
 def _backup(args: argparse.Namespace, config: Config) -> int:
@@ -657,7 +586,7 @@ def _doctor(args: argparse.Namespace, config: Config) -> int:
         if config.token:
             # What `lantern run` needs from the Bot API before it serves anyone: getMe, as
             # a bot. The command menu it sets next is cosmetic: a warning only.
-            answer = asyncio.run(_bot_username(config, commands=True))
+            answer = asyncio.run(getme.bot_username(config, commands=True))
             check(
                 bool(answer.username),
                 f"token: accepted by the Bot API as @{answer.username}",
@@ -727,7 +656,7 @@ def _profile(args: argparse.Namespace, config: Config) -> int:
     try:
         asyncio.run(apply())
     except Exception as exc:  # a refusal, or an answer that cannot be read: one line
-        failed = _call_failed(step[0], exc, config.token.reveal())
+        failed = getme.call_failed(step[0], exc, config.token.reveal())
         print(f"lantern profile: {failed}", file=sys.stderr)
         return 1
     return 0

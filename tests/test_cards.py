@@ -17,6 +17,7 @@ import pytest
 from bot import cards, deeplinks
 from bot.cards import CARD_TEXT, Card, add_arguments, describe, payload, render_sheet, url
 from bot.config import Config, Secret
+from bot.getme import BotAnswer
 from bot.i18n import t
 from knowledge.taxonomy import LANGUAGES
 from tests.conftest import SMALL
@@ -234,14 +235,12 @@ def test_bot_username_from_env_then_getme(tmp_path, capsys, monkeypatch):
     asked: list[Config] = []
 
     async def get_me(config: Config):
-        from bot.cli import _BotAnswer
-
         asked.append(config)
         if len(asked) == 1:
-            return _BotAnswer(username="from_getme_bot")
-        return _BotAnswer(problem="getMe: no usable answer from the Bot API (NetworkError)")
+            return BotAnswer(username="from_getme_bot")
+        return BotAnswer(problem="getMe: no usable answer from the Bot API (NetworkError)")
 
-    monkeypatch.setattr("bot.cli._bot_username", get_me)
+    monkeypatch.setattr("bot.getme.bot_username", get_me)
     with_token = Config(content_dir=SMALL, token=Secret("123:secret"))
     code, _, sheet = run(tmp_path, capsys, "--topic", "overdose", config=with_token)
     assert code == 0
