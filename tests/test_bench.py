@@ -238,6 +238,8 @@ def test_process_bench_starts_the_real_bot(shipped, tmp_path):
 def test_cli_prints_json_and_the_table(monkeypatch):
     from bench.cli import run as main
 
+    # As conftest does for `lantern`: this process's core limit must stay as it is.
+    monkeypatch.setattr("bench.cli.harden_process", list)
     out = io.StringIO()
     args = ["--sizes", "150", "--runs", "1", "--updates", "60", "--update-size", "150"]
     with redirect_stdout(out):
