@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint validate console setup clean bench chromium
+.PHONY: run test test-fast lint validate console setup clean bench chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ test: $(STAMP) chromium
 	$(BIN)/hadolint Dockerfile
 	$(BIN)/lantern validate
 	$(BIN)/python -m pytest
+
+# While working: domain and handler tests only (no emulator, no processes), in seconds.
+test-fast: $(STAMP)
+	$(BIN)/ruff check bot knowledge moderation emulator bench tests
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot knowledge moderation emulator bench tests

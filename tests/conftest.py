@@ -55,3 +55,12 @@ def process_limits_left_alone(monkeypatch):
 _hypothesis.register_profile("ci", derandomize=True)
 _hypothesis.register_profile("explore", derandomize=False)
 _hypothesis.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """`slow`: tests that start the bot against the emulator or as a process (the full tier);
+    `make test-fast` runs the rest, the domain and handler tests, in seconds."""
+    for item in items:
+        module = vars(item.module) if item.module is not None else {}
+        if any(name in module for name in ("BotAPIEmulator", "start_lantern", "subprocess")):
+            item.add_marker(pytest.mark.slow)

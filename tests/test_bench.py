@@ -23,6 +23,8 @@ from knowledge.model import Snapshot
 from knowledge.normalize import MAX_QUERY_CHARS, MAX_QUERY_TOKENS, fold, query_tokens
 from knowledge.search import SearchIndex
 
+pytestmark = pytest.mark.slow  # runs whole benchmarks or crawls every screen
+
 TODAY = date(2026, 11, 21)
 
 

@@ -16,6 +16,8 @@ from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
 from tests.fakes import TOKEN, RecordingRequest, buttons, callback_update, feed, user
 
+pytestmark = pytest.mark.slow  # runs whole benchmarks or crawls every screen
+
 MAX_SCREENS = 3000
 
 

@@ -27,6 +27,8 @@ from knowledge.loader import load_or_raise
 from tests.conftest import SMALL, TODAY
 from tests.fakes import TOKEN, RecordingRequest
 
+pytestmark = pytest.mark.slow  # 400 generated batches through the whole bot
+
 UPDATES_PER_EXAMPLE = 6
 EXAMPLES = 400  # 2,400 updates
 
