@@ -5,8 +5,8 @@ from __future__ import annotations
 from telegram import Message
 
 from bot.i18n import t
-from bot.prefs import Preferences
-from bot.trail import MessageTrail, Vanisher
+from bot.remembered.prefs import Preferences
+from bot.remembered.trail import MessageTrail, Vanisher
 
 
 class Outgoing:

@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot import heap
-from bot.flood import GROUP_BURST, GROUP_PER_SECOND, FloodGuard
-from bot.flows import Flows
 from bot.i18n import pick_language
 from bot.outgoing import Outgoing
-from bot.prefs import Preferences
-from bot.trail import MessageTrail, Vanisher
+from bot.remembered.flood import GROUP_BURST, GROUP_PER_SECOND, FloodGuard
+from bot.remembered.flows import Flows
+from bot.remembered.prefs import Preferences
+from bot.remembered.trail import MessageTrail, Vanisher
 from knowledge.base import KnowledgeBase
 from knowledge.model import Snapshot
 from moderation import live

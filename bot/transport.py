@@ -27,7 +27,7 @@ from typing import Any
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.memory import SaltedKeys
+from bot.remembered.memory import SaltedKeys
 from bot.request import FateUnknown, NotSent, ServerError
 
 OVERALL_PER_SECOND = 30.0

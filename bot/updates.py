@@ -27,7 +27,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.memory import SaltedKeys
+from bot.remembered.memory import SaltedKeys
 
 MAX_CONCURRENT = 256
 MAX_WAITING = 8

@@ -8,8 +8,8 @@ from bot import callbacks
 from bot.app import build_application
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.flood import FloodGuard
 from bot.i18n import t
+from bot.remembered.flood import FloodGuard
 from bot.render import MAX_MESSAGE, visible_length
 from bot.services import Services
 from knowledge.loader import DEFAULT_CONTENT_DIR

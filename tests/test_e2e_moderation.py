@@ -10,8 +10,8 @@ import pytest
 from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.flood import FloodGuard
 from bot.i18n import t
+from bot.remembered.flood import FloodGuard
 from bot.services import Services
 from emulator import BotAPIEmulator
 from knowledge.loader import DEFAULT_CONTENT_DIR

@@ -14,11 +14,11 @@ from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.callbacks import Op
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.flood import FloodGuard
 from bot.handlers import safety
 from bot.i18n import t
+from bot.remembered.flood import FloodGuard
+from bot.remembered.trail import Vanisher
 from bot.services import Services
-from bot.trail import Vanisher
 from emulator import BotAPIEmulator
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import RetryAfter
 
 from bot import transport
-from bot.flood import FloodGuard
+from bot.remembered.flood import FloodGuard
 from bot.transport import GaveUp, LanternRateLimiter
 from bot.updates import INLINE, MAX_WAITING, OTHER, WIPE, PerChatUpdateProcessor
 from tests.fakes import message_update, private_chat, user

@@ -8,8 +8,8 @@ from bot import callbacks
 from bot.app import build_application
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.flows import Flows
 from bot.i18n import t
+from bot.remembered.flows import Flows
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.prefs import Preferences
+from bot.remembered.prefs import Preferences
 
 
 class Clock:
@@ -73,8 +73,8 @@ def test_raw_ids_are_not_kept_as_keys():
 def test_a_million_peoples_privacy_settings_fit_their_budget():
     """Discreet and disappearing mode are kept 48 hours: the budget holds 1,000,000 people
     (each setting as the budget counts it, the largest value a setting can take)."""
-    from bot import prefs
-    from bot.memory import ENTRY_BYTES, value_bytes
+    from bot.remembered import prefs
+    from bot.remembered.memory import ENTRY_BYTES, value_bytes
 
     largest = 1 | (24 * 60) << 1  # discreet on, the longest disappearing time
     per_person = ENTRY_BYTES + value_bytes(largest)

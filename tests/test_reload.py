@@ -11,8 +11,8 @@ import sys
 from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.flood import FloodGuard
 from bot.reload import reload_and_report
+from bot.remembered.flood import FloodGuard
 from bot.services import Services
 from emulator import BotAPIEmulator
 from tests.conftest import SMALL, TODAY

@@ -16,10 +16,10 @@ from bot.callbacks import Op
 from bot.config import Config, Secret
 from bot.handlers import safety
 from bot.i18n import t
-from bot.memory import AgedMap
-from bot.prefs import Preferences
+from bot.remembered.memory import AgedMap
+from bot.remembered.prefs import Preferences
+from bot.remembered.trail import KEEP_SECONDS, TICK_SECONDS, MessageTrail, Taken
 from bot.services import Services
-from bot.trail import KEEP_SECONDS, TICK_SECONDS, MessageTrail, Taken
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.flood import FloodGuard
 from bot.outgoing import Outgoing
-from bot.prefs import Preferences
-from bot.trail import KEEP_SECONDS, MessageTrail, Taken, Vanisher
+from bot.remembered.flood import FloodGuard
+from bot.remembered.prefs import Preferences
+from bot.remembered.trail import KEEP_SECONDS, MessageTrail, Taken, Vanisher
 
 
 class Clock:

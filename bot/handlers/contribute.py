@@ -13,9 +13,9 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards, screens
 from bot.callbacks import Action, Op, topic_number, topic_or_none
-from bot.flows import Flow
 from bot.handlers.common import send, services, user_lang
 from bot.i18n import t
+from bot.remembered.flows import Flow
 from bot.screens import Screen
 from bot.services import STORE_FAILURES
 from knowledge.taxonomy import CATEGORIES, TOPICS

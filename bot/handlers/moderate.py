@@ -17,9 +17,9 @@ from telegram.ext import ContextTypes
 
 from bot import keyboards, render, screens
 from bot.callbacks import Action, Op, topic_at, topic_number
-from bot.flows import Flow
 from bot.handlers.common import guarded, send, services, user_lang
 from bot.i18n import languages, t
+from bot.remembered.flows import Flow
 from bot.render import MAX_MESSAGE, esc, visible_length
 from bot.screens import Screen
 from bot.services import STORE_FAILURES, Services

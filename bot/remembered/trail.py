@@ -22,7 +22,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.memory import AgedMap, SaltedKeys
+from bot.remembered.memory import AgedMap, SaltedKeys
 
 KEEP_SECONDS = 48 * 3600 - 600  # a little under Telegram's 48 h, so deletes still succeed
 TICK_SECONDS = 300  # ids are stamped per five minutes: an id may be let go that much early

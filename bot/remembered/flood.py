@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.memory import SaltedKeys
+from bot.remembered.memory import SaltedKeys
 from bot.transport import CHAT_PER_SECOND
 from bot.transport import GROUP_PER_SECOND as GROUP_PER_SECOND
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.memory import AgedMap, SaltedKeys
+from bot.remembered.memory import AgedMap, SaltedKeys
 
 IDLE_SECONDS = 3600.0  # language and region
 SAFETY_SECONDS = 48 * 3600.0  # discreet and disappearing mode

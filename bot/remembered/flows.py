@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.memory import ExpiringMap
+from bot.remembered.memory import ExpiringMap
 
 FLOW_SECONDS = 15 * 60
 MAX_FLOWS = 5_000

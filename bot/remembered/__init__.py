@@ -1,0 +1,33 @@
+"""Everything Lantern remembers about a person, and for how long: memory only, never disk.
+
+This package is what the threat model (docs/threat-model.md, section b) is about. Every
+key is a salted hash of a Telegram id (`memory.SaltedKeys`, a salt made fresh at each
+start), so a restart forgets all of it and no list of who used the bot exists. Budgets are
+in bytes and never evict someone because others came, except where losing an entry only
+gives a fresh allowance (flood counters, send buckets).
+
+What, where, under what key, for how long:
+
+- Language and region (`prefs.Preferences`): salted user id; forgotten after an idle hour;
+  64 MB budget, a new choice is refused (and the person told) when it is full.
+- Discreet and disappearing mode (`prefs.Preferences`): salted user id; 48 hours after the
+  person's last message; 144 MB budget, refused and told when full.
+- Message ids for /wipe and disappearing mode, never their content (`trail.MessageTrail`):
+  salted chat id; a little under 48 hours (Telegram's delete limit); 200 MB budget, and a
+  4 MB set of "some ids could not be kept" flags so /wipe can say so.
+- Disappearing-mode timers (`trail.Vanisher`): the chat id itself, unhashed (a deletion
+  must happen without a new message), only while the person's timer runs.
+- Open flows, a tip or a reason being typed (`flows.Flows`): salted user id; forgotten
+  after a quiet quarter of an hour or when the step ends; at most 5,000 at once.
+- Flood counters (`flood.FloodGuard`, a token bucket each): salted user id; at most
+  20,000 people, the least recent forgotten first (which only gives a fresh allowance).
+
+Kept beside the code that uses them, built from the same pieces:
+
+- Per-chat send buckets and 429 pauses (bot/transport.py): salted chat id; at most 10,000
+  buckets, least recent first; a pause until it ends.
+- Per-chat lines of waiting updates (bot/updates.py): salted chat id; only while the chat
+  has an update in flight.
+- Moderators only (moderation/identity.py, moderation/limits.py): the /mod hash cache and
+  per-day counters, under their own per-start or per-day salts.
+"""
