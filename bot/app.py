@@ -10,7 +10,7 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from telegram import (
     BotCommand,
@@ -25,6 +25,7 @@ from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
@@ -44,7 +45,7 @@ from bot.handlers import (
     contribute,
     errors,
     groups,
-    moderate,
+    moderators,
     safety,
     search,
     sharing,
@@ -364,7 +365,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("privacy", commands.privacy, filters=private))
     application.add_handler(CommandHandler("wipe", safety.wipe, filters=private))
     # Moderators only; for anyone else it answers exactly like an unknown command.
-    application.add_handler(CommandHandler("mod", moderate.mod_command, filters=private))
+    application.add_handler(CommandHandler("mod", moderators.mod_command, filters=private))
     application.add_handler(MessageHandler(private & filters.COMMAND, commands.unknown_command))
     application.add_handler(
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, search.text_search)
@@ -384,7 +385,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(buttons(button(sharing.on_share), Op.SHARE))  # link + QR code
     application.add_handler(buttons(button(safety.on_settings), Op.SETTINGS))
     application.add_handler(buttons(button(contribute.on_action), Op.USER))  # tip, report
-    application.add_handler(buttons(button(moderate.on_action), Op.MOD))  # moderators only
+    application.add_handler(buttons(button(moderators.on_action), Op.MOD))  # moderators only
     application.add_handler(CallbackQueryHandler(button(browse.on_stale)))  # anything else
     application.add_handler(InlineQueryHandler(sharing.on_inline_query))
 
@@ -396,12 +397,18 @@ def build_application(
     services: Services,
     *,
     request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | Literal["telegram"] | None = "telegram",
     use_store: bool = True,
 ) -> Application:
     """The bot, talking to the Bot API at config.api_url, with no persistence at all.
 
     `request` replaces the HTTP layer (tests use it to answer calls without a network).
+    `rate_limiter` is how calls are paced: "telegram" (the default) keeps to Telegram's
+    limits with LanternRateLimiter, except over a stubbed HTTP layer, which has none;
+    tests that are not about limits pass None to run at full speed.
     """
+    if rate_limiter == "telegram":
+        rate_limiter = LanternRateLimiter() if request is None else None
     bot = PrivateBot(
         outgoing=services.outgoing,
         token=config.token.reveal(),
@@ -410,8 +417,7 @@ def build_application(
         request=request
         or LanternRequest(connection_pool_size=16, on_message=services.outgoing.answered),
         get_updates_request=request or LanternRequest(),
-        # A stubbed HTTP layer (handler tests) has no limits to respect.
-        rate_limiter=LanternRateLimiter() if request is None else None,
+        rate_limiter=rate_limiter,
         defaults=Defaults(
             parse_mode=ParseMode.HTML,
             link_preview_options=LinkPreviewOptions(is_disabled=True),

@@ -12,15 +12,13 @@ import logging
 import pytest
 
 from bot import callbacks, deeplinks, logs
-from bot.app import ALLOWED_UPDATES, build_application, register_commands
-from bot.config import Config, Secret
 from bot.content import load_knowledge
 from bot.i18n import t
 from bot.services import Services
-from emulator import BotAPIEmulator
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from moderation.store import Store
 from tests.conftest import TODAY
+from tests.live import live_bot
 
 TOKEN = "7000000001:e2e-secret-token-DO-NOT-LOG-0123456789"
 
@@ -32,39 +30,10 @@ def shipped_kb():
     return kb
 
 
-class LiveBot:
-    """The application polling the emulator, as `lantern run` does against Telegram."""
-
-    def __init__(self, emu: BotAPIEmulator, kb, data_dir=None) -> None:
-        self.emu = emu
-        config = Config(token=Secret(emu.token), api_url=emu.api_url)
-        self.app = build_application(config, Services(kb, today=lambda: TODAY))
-
-    async def start(self) -> None:
-        await self.app.initialize()
-        await register_commands(self.app)
-        await self.app.start()
-        await self.app.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
-        )
-
-    async def stop(self) -> None:
-        await self.app.updater.stop()
-        await self.app.stop()
-        await self.app.shutdown()
-
-
 @pytest.fixture
 async def live(shipped_kb):
-    emu = BotAPIEmulator(TOKEN)
-    await emu.start()
-    bot = LiveBot(emu, shipped_kb)
-    await bot.start()
-    yield emu
-    await bot.stop()
-    await emu.stop()
-    assert not emu.spec_missing, "the Bot API spec should be found beside the repo"
-    assert emu.violations == []
+    async with live_bot(TOKEN, Services(shipped_kb, today=lambda: TODAY)) as running:
+        yield running.emu
 
 
 def data_of(message, label_part: str) -> str:
@@ -206,26 +175,24 @@ async def test_canaries_leave_no_trace_in_logs_or_files(shipped_kb, tmp_path):
     logging.getLogger().addHandler(raw_handler)
     data_dir = tmp_path / "data"
     store = await Store.open(data_dir)
-    emu = BotAPIEmulator(TOKEN)
-    await emu.start()
-    bot = LiveBot(emu, shipped_kb)
+    services = Services(shipped_kb, today=lambda: TODAY)
     try:
-        await bot.start()
-        canary = emu.new_user(
-            "Canaryfirst", language_code="en", username="canary_handle", last_name="Canarylast"
-        )
-        await emu.send_text(canary, "/start")
-        (menu,) = await emu.wait_for_bot_messages(canary)
-        await emu.send_text(canary, "CANARYQUERY overdose help")
-        await emu.wait_for_bot_messages(canary)
-        await emu.press(canary, menu, callbacks.encode(callbacks.Op.CATEGORY, "rights", 0))
-        await emu.wait_for_bot_messages(canary)
-        await emu.send_text(canary, "/start CANARYPAYLOAD")
-        await emu.wait_for_bot_messages(canary)
-        await emu.idle()
+        # Paced: the limiter's paths run too, and must not log anyone either.
+        async with live_bot(TOKEN, services, paced=True) as running:
+            emu = running.emu
+            canary = emu.new_user(
+                "Canaryfirst", language_code="en", username="canary_handle", last_name="Canarylast"
+            )
+            await emu.send_text(canary, "/start")
+            (menu,) = await emu.wait_for_bot_messages(canary)
+            await emu.send_text(canary, "CANARYQUERY overdose help")
+            await emu.wait_for_bot_messages(canary)
+            await emu.press(canary, menu, callbacks.encode(callbacks.Op.CATEGORY, "rights", 0))
+            await emu.wait_for_bot_messages(canary)
+            await emu.send_text(canary, "/start CANARYPAYLOAD")
+            await emu.wait_for_bot_messages(canary)
+            await emu.idle()
     finally:
-        await bot.stop()
-        await emu.stop()
         await store.close()
         logging.getLogger().removeHandler(raw_handler)
         logging.getLogger().removeHandler(handler)

@@ -7,15 +7,13 @@ import struct
 
 import pytest
 
-from bot.app import ALLOWED_UPDATES, build_application, register_commands
-from bot.config import Config, Secret
 from bot.content import load_knowledge
 from bot.i18n import t
 from bot.remembered.flood import FloodGuard
 from bot.services import Services
-from emulator import BotAPIEmulator
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
+from tests.live import live_bot
 
 TOKEN = "7000000002:e2e-moderation-token-0123456789abcdef"
 
@@ -24,24 +22,10 @@ TOKEN = "7000000002:e2e-moderation-token-0123456789abcdef"
 async def team(tmp_path):
     kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
     assert problems == []
-    emu = BotAPIEmulator(TOKEN)
-    await emu.start()
     services = Services(kb, today=lambda: TODAY, flood=FloodGuard(burst=10**6))
     data_dir = tmp_path / "data"
-    config = Config(token=Secret(emu.token), api_url=emu.api_url, data_dir=data_dir)
-    app = build_application(config, services)
-    await services.attach_store(data_dir)
-    await app.initialize()
-    await register_commands(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
-    yield emu, services, data_dir
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    await services.close()
-    await emu.stop()
-    assert emu.violations == []
+    async with live_bot(TOKEN, services, data_dir=data_dir) as running:
+        yield running.emu, services, data_dir
 
 
 def data_of(message, part: str) -> str:

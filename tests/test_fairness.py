@@ -14,8 +14,6 @@ import asyncio
 import pytest
 
 from bot import logs
-from bot.app import ALLOWED_UPDATES, build_application, register_commands
-from bot.config import Config, Secret
 from bot.content import load_knowledge
 from bot.i18n import t
 from bot.services import Services
@@ -23,6 +21,7 @@ from bot.updates import MAX_WAITING
 from emulator import BotAPIEmulator, Fault
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
+from tests.live import live_bot
 
 TOKEN = "7000000011:e2e-fairness-token-0123456789abcdefg"
 MARGIN = 2.0
@@ -38,21 +37,10 @@ def shipped_kb():
 
 @pytest.fixture
 async def live(shipped_kb):
-    emu = BotAPIEmulator(TOKEN)
-    await emu.start()
+    # Paced: the real send limits are what an attacker would exploit.
     services = Services(shipped_kb, today=lambda: TODAY)
-    app = build_application(Config(token=Secret(emu.token), api_url=emu.api_url), services)
-    await app.initialize()
-    await register_commands(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
-    yield emu, app
-    emu.fault_plan = None
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    await emu.stop()
-    assert emu.violations == []
+    async with live_bot(TOKEN, services, paced=True) as running:
+        yield running.emu, running.app
 
 
 def now() -> float:

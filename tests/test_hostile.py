@@ -11,15 +11,14 @@ import json
 
 import pytest
 
-from bot.app import ALLOWED_UPDATES, build_application, register_commands
-from bot.config import Config, Secret
 from bot.content import load_knowledge
 from bot.i18n import t
 from bot.services import Services
-from emulator import BotAPIEmulator, Fault
+from emulator import Fault
 from emulator.faults import for_methods
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
+from tests.live import live_bot
 
 TOKEN = "7000000014:hostile-token-0123456789abcdefghijk"
 
@@ -31,35 +30,12 @@ def shipped_kb():
     return kb
 
 
-async def _live(kb, *, long_polling: bool = True, timeout: int = 1):
-    emu = BotAPIEmulator(TOKEN)
-    await emu.start()
-    emu.long_polling = long_polling
-    app = build_application(
-        Config(token=Secret(emu.token), api_url=emu.api_url), Services(kb, today=lambda: TODAY)
-    )
-    await app.initialize()
-    await register_commands(app)
-    await app.start()
-    await app.updater.start_polling(
-        poll_interval=0.0, timeout=timeout, allowed_updates=ALLOWED_UPDATES
-    )
-    return emu, app
-
-
-async def _stop(emu, app) -> None:
-    emu.fault_plan = None
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    await emu.stop()
-
-
 @pytest.fixture
 async def live(shipped_kb):
-    emu, app = await _live(shipped_kb)
-    yield emu
-    await _stop(emu, app)
+    # Paced: retries after dropped connections and 5xx are the limiter's.
+    services = Services(shipped_kb, today=lambda: TODAY)
+    async with live_bot(TOKEN, services, paced=True) as running:
+        yield running.emu
 
 
 def _ids(params) -> set[int]:
@@ -144,8 +120,9 @@ async def test_a_dropped_reply_is_sent_again_and_wipe_still_finds_it(live):
 
 
 async def test_polling_does_not_spin_against_a_server_that_answers_at_once(shipped_kb):
-    emu, app = await _live(shipped_kb, long_polling=False, timeout=10)
-    try:
+    services = Services(shipped_kb, today=lambda: TODAY)
+    async with live_bot(TOKEN, services, long_polling=False, poll_timeout=10) as running:
+        emu = running.emu
         start = emu.polls
         await asyncio.sleep(4)
         polls = emu.polls - start
@@ -155,5 +132,3 @@ async def test_polling_does_not_spin_against_a_server_that_answers_at_once(shipp
         await emu.send_text(ana, "/start")
         (menu,) = await emu.wait_for_bot_messages(ana, timeout=5)
         assert menu.text == t("en", "start")
-    finally:
-        await _stop(emu, app)
