@@ -13,15 +13,13 @@ import time
 
 import pytest
 
-from bot.app import ALLOWED_UPDATES, build_application
-from bot.config import Config, Secret
 from bot.content import load_knowledge
 from bot.services import Services
 from bot.transport import UNKNOWN_SEND_RETRIES
-from emulator import BotAPIEmulator
 from emulator.faults import SeededPlan
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
+from tests.live import live_bot
 
 TOKEN = "7000000004:e2e-faults-token-0123456789abcdefghij"
 SHARE = 0.10
@@ -32,20 +30,11 @@ USERS = 12
 async def test_every_message_is_answered_once_despite_faults(seed):
     kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
     assert problems == []
-    emu = BotAPIEmulator(TOKEN)
-    await emu.start()
-    # 10% each of the transit faults, every kind once early on a reply, then at random.
-    plan = SeededPlan.each(SHARE, seed=seed, each_first_on="sendMessage")
-    emu.fault_plan = plan
-    app = build_application(
-        Config(token=Secret(emu.token), api_url=emu.api_url), Services(kb, today=lambda: TODAY)
-    )
-    try:
-        await app.initialize()
-        await app.start()
-        await app.updater.start_polling(
-            poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES
-        )
+    async with live_bot(TOKEN, Services(kb, today=lambda: TODAY), paced=True) as running:
+        emu, app = running.emu, running.app
+        # 10% each of the transit faults, every kind once early on a reply, then at random.
+        plan = SeededPlan.each(SHARE, seed=seed, each_first_on="sendMessage")
+        emu.fault_plan = plan
         people = [emu.new_user(f"P{i}") for i in range(USERS)]
         for person in people:
             await emu.send_text(person, "overdose naloxone")
@@ -102,12 +91,3 @@ async def test_every_message_is_answered_once_despite_faults(seed):
             again = [t for t, m, c, _ in plan.log if m == method and c == chat and t > at]
             assert again, "the refused call was never retried"
             assert again[0] - at >= 0.95, f"{method} retried {again[0] - at:.2f}s after a 429"
-    finally:
-        emu.fault_plan = None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        await emu.stop()
-    assert emu.violations == []
