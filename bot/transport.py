@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram.error import NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from bot.remembered.memory import SaltedKeys
+from bot.remembered.bucket import TokenBucket
+from bot.remembered.memory import ExpiringMap, SaltedKeys
 from bot.request import FateUnknown, NotSent, ServerError
 
 OVERALL_PER_SECOND = 30.0
@@ -65,20 +65,6 @@ class GaveUp(NetworkError):
         super().__init__(f"{endpoint}: gave up waiting for Telegram's rate limit")
 
 
-class _Bucket:
-    def __init__(self, rate: float, burst: float, clock: Callable[[], float]) -> None:
-        self.rate, self.burst, self.clock = rate, burst, clock
-        self.tokens, self.at = burst, clock()
-
-    def wait_time(self) -> float:
-        """Take one token; how long to wait before using it."""
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        self.tokens -= 1
-        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
-
-
 class LanternRateLimiter(BaseRateLimiter[None]):
     def __init__(
         self,
@@ -94,12 +80,15 @@ class LanternRateLimiter(BaseRateLimiter[None]):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
-        self._overall = _Bucket(overall_per_second, overall_per_second, clock)
-        self._other = _Bucket(overall_per_second, overall_per_second, clock)
+        self._overall = TokenBucket(overall_per_second, overall_per_second, clock())
+        self._other = TokenBucket(overall_per_second, overall_per_second, clock())
         self._chat_rate, self._chat_burst = chat_per_second, chat_burst
         self._group_rate, self._group_burst = group_per_second, group_burst
-        self._chats: OrderedDict[bytes, _Bucket] = OrderedDict()
         self._keys = SaltedKeys()
+        # A chat forgotten here only gets a fresh allowance: nothing is lost.
+        self._chats: ExpiringMap[TokenBucket] = ExpiringMap(
+            limit=MAX_CHATS, idle_seconds=None, clock=clock, keys=self._keys
+        )
         # A 429 pauses the chat it concerns (by salted key); one without a chat, the method.
         self._chat_paused: dict[bytes, float] = {}
         self._paused_until: dict[str, float] = {}
@@ -113,18 +102,13 @@ class LanternRateLimiter(BaseRateLimiter[None]):
     async def shutdown(self) -> None:
         return None
 
-    def _chat_bucket(self, key: bytes, group: bool) -> _Bucket:
-        bucket = self._chats.pop(key, None)
+    def _chat_bucket(self, chat_id: int) -> TokenBucket:
+        bucket = self._chats.get(chat_id)
         if bucket is None:
-            bucket = (
-                _Bucket(self._group_rate, self._group_burst, self._clock)
-                if group
-                else _Bucket(self._chat_rate, self._chat_burst, self._clock)
-            )
-        self._chats[key] = bucket
-        while len(self._chats) > MAX_CHATS:
-            # A chat forgotten here only gets a fresh allowance: nothing is lost.
-            self._chats.popitem(last=False)
+            group = chat_id < 0
+            rate = self._group_rate if group else self._chat_rate
+            burst = self._group_burst if group else self._chat_burst
+            bucket = self._chats.put(chat_id, TokenBucket(rate, burst, self._clock()))
         return bucket
 
     @staticmethod
@@ -166,11 +150,11 @@ class LanternRateLimiter(BaseRateLimiter[None]):
         chat_id = data.get("chat_id")
         key = self._keys.key(chat_id) if isinstance(chat_id, int) else None
         if counts_as_message(endpoint):
-            delay = self._overall.wait_time()
-            if isinstance(chat_id, int) and key is not None:
-                delay = max(delay, self._chat_bucket(key, chat_id < 0).wait_time())
+            delay = self._overall.wait_time(self._clock())
+            if isinstance(chat_id, int):
+                delay = max(delay, self._chat_bucket(chat_id).wait_time(self._clock()))
         else:
-            delay = self._other.wait_time()
+            delay = self._other.wait_time(self._clock())
         if delay > 0:
             await asyncio.sleep(delay)
         deadline = self._clock() + self.max_retry_seconds

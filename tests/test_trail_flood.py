@@ -66,7 +66,8 @@ def test_flood_guard_warns_once_then_drops_then_recovers():
     assert guard.check(8) == "ok"  # someone else is unaffected
     clock.now += 2
     assert guard.check(7) == "ok"
-    assert all(len(k) == 16 for k in guard._buckets)  # hashed keys, not ids
+    keys = guard.keys()
+    assert keys and all(len(k) == 16 for k in keys)  # hashed keys, not ids
 
 
 def test_flood_guard_is_bounded():

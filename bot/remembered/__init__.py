@@ -19,13 +19,14 @@ What, where, under what key, for how long:
   must happen without a new message), only while the person's timer runs.
 - Open flows, a tip or a reason being typed (`flows.Flows`): salted user id; forgotten
   after a quiet quarter of an hour or when the step ends; at most 5,000 at once.
-- Flood counters (`flood.FloodGuard`, a token bucket each): salted user id; at most
+- Flood counters (`flood.FloodGuard`, a `bucket.TokenBucket` each): salted user id; at most
   20,000 people, the least recent forgotten first (which only gives a fresh allowance).
 
 Kept beside the code that uses them, built from the same pieces:
 
 - Per-chat send buckets and 429 pauses (bot/transport.py): salted chat id; at most 10,000
-  buckets, least recent first; a pause until it ends.
+  buckets (`memory.ExpiringMap` of `bucket.TokenBucket`), least recent first; a pause
+  until it ends.
 - Per-chat lines of waiting updates (bot/updates.py): salted chat id; only while the chat
   has an update in flight.
 - Moderators only (moderation/identity.py, moderation/limits.py): the /mod hash cache and

@@ -7,11 +7,10 @@ chat): admitting more would only build a line of answers that arrive ever later.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from bot.remembered.memory import SaltedKeys
+from bot.remembered.bucket import TokenBucket
+from bot.remembered.memory import ExpiringMap
 from bot.transport import CHAT_PER_SECOND
 from bot.transport import GROUP_PER_SECOND as GROUP_PER_SECOND
 
@@ -21,15 +20,22 @@ GROUP_BURST = 3
 MAX_PEOPLE = 20_000
 
 
-@dataclass(slots=True)
-class _Bucket:
-    tokens: float
-    at: float
-    warned: bool = False
+class _Allowance(TokenBucket):
+    """One person's bucket, and whether they were told to slow down since it last filled."""
+
+    __slots__ = ("warned",)
+
+    def __init__(self, rate: float, burst: float, now: float) -> None:
+        super().__init__(rate, burst, now)
+        self.warned = False
 
 
 class FloodGuard:
-    """A token bucket per person (keyed by a salted hash), bounded in memory."""
+    """A token bucket per person (keyed by a salted hash), bounded in memory.
+
+    At most `max_people` buckets, the least recently seen forgotten first: forgetting one
+    only gives that person a fresh allowance, so it never holds anyone back.
+    """
 
     def __init__(
         self,
@@ -39,32 +45,34 @@ class FloodGuard:
         max_people: int = MAX_PEOPLE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._keys = SaltedKeys()
-        self._buckets: OrderedDict[bytes, _Bucket] = OrderedDict()
+        self._buckets: ExpiringMap[_Allowance] = ExpiringMap(
+            limit=max_people, idle_seconds=None, clock=clock
+        )
         self.burst = burst
         self.per_second = per_second
-        self.max_people = max_people
         self._clock = clock
+
+    @property
+    def max_people(self) -> int:
+        return self._buckets.limit
 
     def check(self, user_id: int) -> str:
         """'ok' to serve, 'warn' to send the one notice, 'drop' to stay silent."""
         now = self._clock()
-        key = self._keys.key(user_id)
-        bucket = self._buckets.pop(key, None) or _Bucket(float(self.burst), now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.per_second)
-        bucket.at = now
-        self._buckets[key] = bucket
-        while len(self._buckets) > self.max_people:
-            self._buckets.popitem(last=False)
-        if bucket.warned and bucket.tokens >= self.burst:
+        bucket = self._buckets.get(user_id) or self._buckets.put(
+            user_id, _Allowance(self.per_second, float(self.burst), now)
+        )
+        if bucket.refill(now) >= self.burst and bucket.warned:
             bucket.warned = False  # quiet long enough to have a full allowance again
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
+        if bucket.take(now):
             return "ok"
         if bucket.warned:
             return "drop"
         bucket.warned = True
         return "warn"
+
+    def keys(self) -> list[bytes]:
+        return self._buckets.keys()
 
     def __len__(self) -> int:
         return len(self._buckets)

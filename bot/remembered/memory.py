@@ -29,7 +29,13 @@ class SaltedKeys:
 
 
 class ExpiringMap(Generic[V]):
-    """At most `limit` values, each forgotten `idle_seconds` after it was last used."""
+    """At most `limit` values, each forgotten `idle_seconds` after it was last used (never,
+    if None); over the limit, the least recently used goes.
+
+    Only for what costs nothing worth keeping when it goes (a fresh flood allowance, a
+    send bucket, a flow to start again): safety state is kept in an AgedMap, which never
+    drops anyone because others came.
+    """
 
     def __init__(
         self,
@@ -37,8 +43,9 @@ class ExpiringMap(Generic[V]):
         limit: int,
         idle_seconds: float | None,
         clock: Callable[[], float] = time.monotonic,
+        keys: SaltedKeys | None = None,
     ) -> None:
-        self._keys = SaltedKeys()
+        self._keys = keys or SaltedKeys()
         self._items: OrderedDict[bytes, tuple[float, V]] = OrderedDict()
         self.limit = limit
         self.idle_seconds = idle_seconds
