@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from knowledge.ids import ENTRY_ID_MAX, LANG, SLUG
 from knowledge.taxonomy import ALL_TOPICS, CATEGORIES
 
 VERSION = "1"
@@ -18,11 +19,11 @@ MAX_BYTES = 64
 MAX_PAGE = 999
 VANISH_CHOICES = ("0", "5", "30", "60")
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
-_LANG = re.compile(r"^[a-z]{2}$")
+_SLUG = SLUG  # entries, topics and regions: what each names is checked by its handler
+_LANG = LANG
 _NUM = re.compile(r"^[0-9]{1,3}$")
 _ACTION = re.compile(r"^[a-zA-Z]{1,3}$")
-_VALUE = re.compile(r"^[a-z0-9-]{0,48}$")
+_VALUE = re.compile(rf"^[a-z0-9-]{{0,{ENTRY_ID_MAX}}}$")
 
 
 class Op(StrEnum):

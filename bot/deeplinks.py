@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.ids import LANG, SLUG
+
 MAX_PAYLOAD = 64
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,47}$")
-_LANG = re.compile(r"^[a-z]{2}$")
+_SLUG = SLUG  # entries, topics and regions alike; the lookup decides what exists
+_LANG = LANG
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from knowledge import markup
+from knowledge import ids, markup
 from knowledge.model import (
     Contact,
     Cost,
@@ -34,9 +34,7 @@ from knowledge.taxonomy import (
 DEFAULT_CONTENT_DIR = Path(__file__).parent / "content"
 REGIONS_FILE = "regions.yaml"
 
-ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,46})[a-z0-9]$")
-REGION_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
-LANG_RE = re.compile(r"^[a-z]{2}$")
+ID_RE, REGION_RE, LANG_RE = ids.ENTRY_ID, ids.REGION, ids.LANG
 MAX_TITLE = 80
 MAX_BODY = 1600
 MIN_KEYWORDS = 3

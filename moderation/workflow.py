@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
 import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from knowledge.ids import REGION as REGION_SLUG  # used with fullmatch
 from knowledge.model import Entry, Kind, Region
 from moderation.drafts import (
     MAX_TITLE,
@@ -48,7 +48,6 @@ SUPERSEDE_PENDING = (
 SUPERSEDE_APPROVED = (
     "UPDATE revisions SET status = 'superseded' WHERE tip_id = ? AND status = 'approved'"
 )
-REGION_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,30}")
 
 
 class ModerationError(Exception):

@@ -85,3 +85,16 @@ def test_every_kind_of_button_has_exactly_one_route(small_snapshot):
         matching = [h for h in families if h.pattern.match(data)]
         assert len(matching) == 1, (op, matching)
     assert not any(h.pattern.match("0|h") for h in families), "another version: fresh menu"
+
+
+def test_buttons_and_links_use_the_id_shapes_of_knowledge():
+    from bot import deeplinks
+    from knowledge import ids, loader
+
+    assert callbacks._SLUG is deeplinks._SLUG is ids.SLUG
+    assert callbacks._LANG is deeplinks._LANG is loader.LANG_RE is ids.LANG
+    assert loader.ID_RE is ids.ENTRY_ID and loader.REGION_RE is ids.REGION
+    # Buttons and links take any id or slug up to the longest entry id (48); a region in
+    # the content is at most 31 characters, so a longer one in a link names no region.
+    assert ids.SLUG.match("r" * 48) and not ids.SLUG.match("r" * 49)
+    assert ids.REGION.match("r" * 31) and not ids.REGION.match("r" * 32)
