@@ -1,10 +1,12 @@
 """Everything Lantern remembers about a person, and for how long: memory only, never disk.
 
-This package is what the threat model (docs/threat-model.md, section b) is about. Every
-key is a salted hash of a Telegram id (`memory.SaltedKeys`, a salt made fresh at each
-start), so a restart forgets all of it and no list of who used the bot exists. Budgets are
-in bytes and never evict someone because others came, except where losing an entry only
-gives a fresh allowance (flood counters, send buckets).
+This package is what the threat model (docs/threat-model.md, section b) is about. Keys
+are salted hashes of Telegram ids (`memory.SaltedKeys`, a salt made fresh at each start;
+the one exception is below), so a restart forgets all of it and no list of who used the
+bot exists. Safety state lives in `memory.AgedMap`: bounded by bytes and age, never
+dropped because others came. `memory.ExpiringMap` (bounded by count, least recent
+dropped first) holds only what costs little to lose: flood counters and send buckets (a
+fresh allowance) and open flows (a step to start again).
 
 What, where, under what key, for how long:
 
@@ -18,7 +20,8 @@ What, where, under what key, for how long:
 - Disappearing-mode timers (`trail.Vanisher`): the chat id itself, unhashed (a deletion
   must happen without a new message), only while the person's timer runs.
 - Open flows, a tip or a reason being typed (`flows.Flows`): salted user id; forgotten
-  after a quiet quarter of an hour or when the step ends; at most 5,000 at once.
+  after a quiet quarter of an hour or when the step ends; at most 5,000 at once, the
+  least recently used dropped when another starts.
 - Flood counters (`flood.FloodGuard`, a `bucket.TokenBucket` each): salted user id; at most
   20,000 people, the least recent forgotten first (which only gives a fresh allowance).
 
