@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import deeplinks, screens
-from bot.handlers import moderate
+from bot.handlers import moderators
 from bot.handlers.common import guarded, send, services, user_lang, user_region
 from bot.i18n import languages, t
 from knowledge.taxonomy import ALL_TOPICS
@@ -20,7 +20,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if update.effective_user is not None:
         svc.flows.end(update.effective_user.id)
     invite = context.args[0] if context.args and context.args[0].startswith(INVITE_PREFIX) else None
-    if invite is not None and await moderate.start_invite(update, context, invite):
+    if invite is not None and await moderators.start_invite(update, context, invite):
         return
     link = deeplinks.decode(context.args[0]) if context.args else None
     if link is not None and update.effective_user is not None:

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import screens
-from bot.handlers import contribute, moderate
+from bot.handlers import contribute, moderators
 from bot.handlers.common import guarded, send, services, user_lang, user_region
 from bot.i18n import t
 
@@ -22,8 +22,8 @@ async def text_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if flow is not None and flow.name in contribute.USER_FLOWS:
         await contribute.on_text(update, context, flow)
         return
-    if flow is not None and flow.name in moderate.MOD_FLOWS:
-        await moderate.on_text(update, context, flow)
+    if flow is not None and flow.name in moderators.MOD_FLOWS:
+        await moderators.on_text(update, context, flow)
         return
     lang = user_lang(update, context)
     screen = screens.search(services(context).kb, lang, user_region(update, context), message.text)

@@ -1,0 +1,92 @@
+"""Moderators' tips, whoever wrote them: the list, one tip, editing it, retiring it."""
+
+from __future__ import annotations
+
+from bot import keyboards, render
+from bot.handlers.moderators.actions import Act
+from bot.handlers.moderators.common import (
+    LIST_LIMIT,
+    button,
+    first,
+    moderation_of,
+    number,
+    with_menu,
+)
+from bot.handlers.moderators.write import languages_step
+from bot.i18n import t
+from bot.render import esc
+from bot.screens import Screen
+from bot.services import Services
+from moderation.workflow import ModerationError, Moderator
+
+
+async def show_tips(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
+    moderation = moderation_of(svc)
+    tips = await moderation.tips()
+    if not tips:
+        return with_menu(lang, t(lang, "mod.tips.empty"))
+    marks = {"pending": "⏳", "published": "✅", "rejected": "❌", "retired": "🗄"}
+    rows = []
+    for tip in tips[:LIST_LIMIT]:
+        title = tip.entry.text(lang).title if tip.entry else f"#{tip.id}"
+        rows.append(
+            [button(keyboards.shorten(f"{marks[tip.status]} #{tip.id} {title}"), Act.TIP, tip.id)]
+        )
+    return with_menu(lang, t(lang, "mod.tips.title", count=len(tips)), rows)
+
+
+async def show_tip(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
+    moderation = moderation_of(svc)
+    tip = next((x for x in await moderation.tips() if x.id == number(values)), None)
+    if tip is None:
+        raise ModerationError("no such tip")
+    text = t(lang, "mod.tip.show", tip=tip.id, status=t(lang, f"mod.tip.status.{tip.status}"))
+    rejected = [r for r in await moderation.rejections(me) if r.tip_id == tip.id]
+    if rejected and tip.status in ("rejected", "published"):
+        text += "\n" + t(lang, "mod.tip.reason", reason=esc(rejected[0].reason or ""))
+    if tip.entry is not None:
+        text += "\n\n" + render.entry_card(tip.entry, lang, svc.today())
+    rows = []
+    if tip.status != "retired":
+        rows.append(
+            [
+                button(t(lang, "mod.btn.edit"), Act.TIP_EDIT, tip.id),
+                button(t(lang, "mod.btn.retire"), Act.TIP_RETIRE, tip.id),
+            ]
+        )
+    rows.append([button(t(lang, "btn.back"), Act.TIPS)])
+    return with_menu(lang, text, rows)
+
+
+async def edit_tip(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
+    moderation = moderation_of(svc)
+    tip_id = number(values)
+    tip = next((x for x in await moderation.tips() if x.id == tip_id), None)
+    latest = await moderation.latest_revision(tip_id)
+    if tip is None or tip.status == "retired" or latest is None:
+        raise ModerationError("that tip cannot be edited")
+    draft = latest.draft
+    draft_like = {
+        "region": draft.regions[0],
+        "topics": list(draft.topics),
+        "kind": draft.kind.value,
+        "previous": {c: {"title": x.title, "body": x.body} for c, x in draft.texts.items()},
+        "jurisdiction": draft.jurisdiction,
+    }
+    flow = svc.flows.start(uid, "tip", "langs", texts={}, edit_of=tip_id, **draft_like)
+    return languages_step(flow, lang)
+
+
+async def ask_retire(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
+    rows = [
+        [button(t(lang, "mod.btn.retire_yes"), Act.TIP_RETIRE_CONFIRMED, first(values))],
+        [button(t(lang, "btn.back"), Act.TIPS)],
+    ]
+    return with_menu(lang, t(lang, "mod.retire.confirm"), rows)
+
+
+async def retire(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
+    moderation = moderation_of(svc)
+    retired = await moderation.retire(me, number(values))
+    text = t(lang, "mod.retired" if retired else "mod.retire.proposed")
+    return with_menu(lang, text, [[button(t(lang, "btn.back"), Act.TIPS)]])
