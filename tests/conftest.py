@@ -57,10 +57,15 @@ _hypothesis.register_profile("explore", derandomize=False)
 _hypothesis.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+# A test module that has any of these names starts the bot against the emulator or as a
+# process.
+_SLOW_NAMES = ("BotAPIEmulator", "live_bot", "start_lantern", "subprocess")
+
+
 def pytest_collection_modifyitems(config, items):
     """`slow`: tests that start the bot against the emulator or as a process (the full tier);
     `make test-fast` runs the rest, the domain and handler tests, in seconds."""
     for item in items:
         module = vars(item.module) if item.module is not None else {}
-        if any(name in module for name in ("BotAPIEmulator", "start_lantern", "subprocess")):
+        if any(name in module for name in _SLOW_NAMES):
             item.add_marker(pytest.mark.slow)
