@@ -22,6 +22,17 @@ def small_snapshot():
     return load_or_raise(SMALL)
 
 
+@pytest.fixture(scope="session")
+def shipped_kb() -> KnowledgeBase:
+    """The shipped content, loaded once for the end-to-end tests."""
+    from bot.content import load_knowledge
+    from knowledge.loader import DEFAULT_CONTENT_DIR
+
+    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
+    assert problems == []
+    return kb
+
+
 @pytest.fixture
 def small_kb(small_snapshot) -> KnowledgeBase:
     return KnowledgeBase(small_snapshot)

@@ -12,22 +12,13 @@ import logging
 import pytest
 
 from bot import callbacks, deeplinks, logs
-from bot.content import load_knowledge
 from bot.i18n import t
 from bot.services import Services
-from knowledge.loader import DEFAULT_CONTENT_DIR
 from moderation.store import Store
 from tests.conftest import TODAY
 from tests.live import live_bot
 
 TOKEN = "7000000001:e2e-secret-token-DO-NOT-LOG-0123456789"
-
-
-@pytest.fixture(scope="module")
-def shipped_kb():
-    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
-    assert problems == []
-    return kb
 
 
 @pytest.fixture

@@ -11,14 +11,12 @@ from PIL import Image
 
 from bot import callbacks, deeplinks
 from bot.callbacks import Op
-from bot.content import load_knowledge
 from bot.handlers import safety
 from bot.i18n import t
 from bot.remembered.flood import FloodGuard
 from bot.remembered.trail import Vanisher
 from bot.services import Services
 from emulator import BotAPIEmulator
-from knowledge.loader import DEFAULT_CONTENT_DIR
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES
 from tests.conftest import TODAY
 from tests.live import live_bot
@@ -32,13 +30,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def shipped_kb():
-    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
-    assert problems == []
-    return kb
 
 
 @pytest.fixture

@@ -14,25 +14,16 @@ import asyncio
 import pytest
 
 from bot import logs
-from bot.content import load_knowledge
 from bot.i18n import t
 from bot.services import Services
 from bot.updates import MAX_WAITING
 from emulator import BotAPIEmulator, Fault
-from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
 from tests.live import live_bot
 
 TOKEN = "7000000011:e2e-fairness-token-0123456789abcdefg"
 MARGIN = 2.0
 PATIENCE = 15.0  # how long a probe waits before the test calls it lost
-
-
-@pytest.fixture(scope="module")
-def shipped_kb():
-    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
-    assert problems == []
-    return kb
 
 
 @pytest.fixture

@@ -11,23 +11,14 @@ import json
 
 import pytest
 
-from bot.content import load_knowledge
 from bot.i18n import t
 from bot.services import Services
 from emulator import Fault
 from emulator.faults import for_methods
-from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
 from tests.live import live_bot
 
 TOKEN = "7000000014:hostile-token-0123456789abcdefghijk"
-
-
-@pytest.fixture(scope="module")
-def shipped_kb():
-    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
-    assert problems == []
-    return kb
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ from bot.app import build_application
 from bot.callbacks import Op
 from bot.config import Config, Secret
 from bot.services import Services
-from emulator import BotAPIEmulator
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import TOKEN, RecordingRequest, callback_update, feed, user
+from tests.live import live_bot
 
 # One press of every kind of button (and of the same kind along its different paths).
 PRESSES: list[tuple[Op, tuple[object, ...]]] = [
@@ -147,22 +147,9 @@ E2E_TOKEN = "7000000011:one-answer-token-0123456789abcdefgh"
 
 @pytest.fixture
 async def live(small_snapshot):
-    from bot.app import ALLOWED_UPDATES, register_commands
-
-    emu = BotAPIEmulator(E2E_TOKEN)
-    await emu.start()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(Config(token=Secret(emu.token), api_url=emu.api_url), services)
-    await app.initialize()
-    await register_commands(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
-    yield emu
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    await emu.stop()
-    assert emu.violations == []
+    async with live_bot(E2E_TOKEN, services, paced=True) as running:
+        yield running.emu
 
 
 async def test_share_and_wipe_are_answered_once_over_http(live):

@@ -29,6 +29,7 @@ from tests.fakes import (
     message_update,
     user,
 )
+from tests.live import live_bot
 
 CHAT = 4242
 IDS = list(range(10, 190))  # more than one batch of 100, within the one-by-one limit
@@ -294,22 +295,11 @@ HOSTILE = {
 
 @pytest.fixture(params=sorted(HOSTILE))
 async def live(request, small_snapshot):
-    from bot.app import ALLOWED_UPDATES
-
-    emu = BotAPIEmulator(E2E_TOKEN)
-    emu.fault_plan = for_methods(HOSTILE[request.param], "deleteMessages")
-    await emu.start()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(Config(token=Secret(emu.token), api_url=emu.api_url), services)
-    await app.initialize()
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
-    yield emu
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    await emu.stop()
-    assert emu.violations == []
+    # Paced: a 5xx is retried by the transport before the wipe falls back.
+    async with live_bot(E2E_TOKEN, services, paced=True) as running:
+        running.emu.fault_plan = for_methods(HOSTILE[request.param], "deleteMessages")
+        yield running.emu
 
 
 async def test_wipe_over_http_without_deletemessages(live):
