@@ -42,13 +42,13 @@ from bot.config import Config
 from bot.handlers import (
     browse,
     commands,
-    contribute,
     errors,
     groups,
     moderators,
     safety,
     search,
     sharing,
+    tips_and_reports,
 )
 from bot.handlers.common import SERVICES_KEY, button
 from bot.i18n import languages, t
@@ -384,7 +384,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(buttons(button(browse.on_screen), *browse.SCREENS))
     application.add_handler(buttons(button(sharing.on_share), Op.SHARE))  # link + QR code
     application.add_handler(buttons(button(safety.on_settings), Op.SETTINGS))
-    application.add_handler(buttons(button(contribute.on_action), Op.USER))  # tip, report
+    application.add_handler(buttons(button(tips_and_reports.on_action), Op.USER))  # tip, report
     application.add_handler(buttons(button(moderators.on_action), Op.MOD))  # moderators only
     application.add_handler(CallbackQueryHandler(button(browse.on_stale)))  # anything else
     application.add_handler(InlineQueryHandler(sharing.on_inline_query))

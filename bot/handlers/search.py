@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import screens
-from bot.handlers import contribute, moderators
+from bot.handlers import moderators, tips_and_reports
 from bot.handlers.common import guarded, send, services, user_lang, user_region
 from bot.i18n import t
 
@@ -19,8 +19,8 @@ async def text_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     user = update.effective_user
     flow = services(context).flows.get(user.id) if user else None
-    if flow is not None and flow.name in contribute.USER_FLOWS:
-        await contribute.on_text(update, context, flow)
+    if flow is not None and flow.name in tips_and_reports.USER_FLOWS:
+        await tips_and_reports.on_text(update, context, flow)
         return
     if flow is not None and flow.name in moderators.MOD_FLOWS:
         await moderators.on_text(update, context, flow)

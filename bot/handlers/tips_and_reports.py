@@ -22,7 +22,7 @@ from knowledge.taxonomy import CATEGORIES, TOPICS
 from moderation.workflow import MAX_NOTE, MAX_SHARED, REPORT_REASONS, ModerationError
 
 USER_FLOWS = ("share", "report")
-log = logging.getLogger("lantern.contribute")
+log = logging.getLogger("lantern.tips_and_reports")
 
 
 def _category_buttons(lang: str) -> list:
