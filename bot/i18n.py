@@ -1,4 +1,5 @@
-"""Interface strings, one YAML file per language in bot/locales/; adding a language is a file."""
+"""Interface strings in bot/locales/: `<lang>.yaml`, plus `<lang>.<area>.yaml` for one area's
+strings (moderation, pocket cards); adding a language is adding its files."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ def catalogue() -> dict[str, dict[str, str]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a mapping of strings")
-        found[path.stem] = {str(k): str(v) for k, v in data.items()}
+        table = found.setdefault(path.name.split(".")[0], {})
+        for key, value in data.items():
+            if str(key) in table:
+                raise ValueError(f"{path}: {key} is already defined in another file")
+            table[str(key)] = str(value)
     if DEFAULT_LANGUAGE not in found:
         raise ValueError(f"{LOCALES_DIR}: the default language file is missing")
     return found
