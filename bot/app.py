@@ -36,7 +36,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import callbacks, heap, logs, reload
+from bot import callbacks, gate, heap, logs, reload
 from bot.callbacks import Op
 from bot.config import Config
 from bot.handlers import (
@@ -45,10 +45,11 @@ from bot.handlers import (
     errors,
     groups,
     moderators,
-    safety,
+    privacy_settings,
     search,
     sharing,
     tips_and_reports,
+    wipe,
 )
 from bot.handlers.common import SERVICES_KEY, button
 from bot.i18n import languages, t
@@ -266,7 +267,7 @@ async def _starting(application: Application) -> None:
     # Loading content peaks well above what serving it needs; give the difference back.
     heap.release()
     services.commander = asyncio.create_task(registering_commands(application))
-    services.sweeper = asyncio.create_task(safety.sweeping(application.bot, services))
+    services.sweeper = asyncio.create_task(wipe.sweeping(application.bot, services))
     services.freshener = asyncio.create_task(services.keeping_fresh())
     if services.content_dir is None:
         services.content_dir = config.content_dir
@@ -363,7 +364,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("start", commands.start, filters=private))
     application.add_handler(CommandHandler("help", commands.help_command, filters=private))
     application.add_handler(CommandHandler("privacy", commands.privacy, filters=private))
-    application.add_handler(CommandHandler("wipe", safety.wipe, filters=private))
+    application.add_handler(CommandHandler("wipe", wipe.wipe, filters=private))
     # Moderators only; for anyone else it answers exactly like an unknown command.
     application.add_handler(CommandHandler("mod", moderators.mod_command, filters=private))
     application.add_handler(MessageHandler(private & filters.COMMAND, commands.unknown_command))
@@ -380,10 +381,10 @@ def add_handlers(application: Application) -> None:
     def buttons(handler, *ops: Op) -> CallbackQueryHandler:
         return CallbackQueryHandler(handler, pattern=callbacks.pattern(*ops))
 
-    application.add_handler(buttons(safety.wipe_button, Op.WIPE))  # never guarded
+    application.add_handler(buttons(wipe.wipe_button, Op.WIPE))  # never guarded
     application.add_handler(buttons(button(browse.on_screen), *browse.SCREENS))
     application.add_handler(buttons(button(sharing.on_share), Op.SHARE))  # link + QR code
-    application.add_handler(buttons(button(safety.on_settings), Op.SETTINGS))
+    application.add_handler(buttons(button(privacy_settings.on_settings), Op.SETTINGS))
     application.add_handler(buttons(button(tips_and_reports.on_action), Op.USER))  # tip, report
     application.add_handler(buttons(button(moderators.on_action), Op.MOD))  # moderators only
     application.add_handler(CallbackQueryHandler(button(browse.on_stale)))  # anything else
@@ -439,6 +440,6 @@ def build_application(
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[CONFIG_KEY] = config
     # Before an update waits for its chat: remember its id (for /wipe), hold back floods.
-    processor.gate = functools.partial(safety.admit, services, bot)
+    processor.gate = functools.partial(gate.admit, services, bot)
     add_handlers(application)
     return application

@@ -11,7 +11,7 @@ from PIL import Image
 
 from bot import callbacks, deeplinks
 from bot.callbacks import Op
-from bot.handlers import safety
+from bot.handlers import wipe
 from bot.i18n import t
 from bot.remembered.flood import FloodGuard
 from bot.remembered.trail import Vanisher
@@ -158,10 +158,10 @@ async def test_disappearing_mode_deletes_on_time(live):
     await say(emu, ana, "spiking")
     await emu.idle()
     clock.now += 4 * 60
-    await safety.sweep(app.bot, services)
+    await wipe.sweep(app.bot, services)
     assert not any(m.deleted for m in emu.messages(ana))
     clock.now += 61
-    await safety.sweep(app.bot, services)
+    await wipe.sweep(app.bot, services)
     assert emu.messages(ana) and all(m.deleted for m in emu.messages(ana)), [
         (m.message_id, m.sender, m.deleted, m.text[:20]) for m in emu.messages(ana)
     ]

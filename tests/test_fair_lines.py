@@ -313,7 +313,7 @@ def test_a_steady_flood_gets_one_notice_not_one_a_second():
 
 
 def test_whitespace_only_texts_do_not_break_the_wipe_check():
-    from bot.handlers.safety import _is_wipe
+    from bot.gate import _is_wipe
 
     for text in ("\u3000", "\x1c", "\u2028", "\x85", "\xa0", " "):
         update = Update.de_json(message_update(text, chat=private_chat(5)), None)
@@ -391,7 +391,7 @@ async def test_a_long_429_on_replies_does_not_stop_a_wipe(fake_time):
 
 
 def test_wipe_in_a_group_is_any_other_command():
-    from bot.handlers.safety import _is_wipe
+    from bot.gate import _is_wipe
 
     group = {"id": -100900, "type": "supergroup", "title": "G"}
     update = Update.de_json(message_update("/wipe@lantern_test_bot", chat=group), None)
@@ -399,7 +399,7 @@ def test_wipe_in_a_group_is_any_other_command():
 
 
 async def test_a_wipe_held_back_by_a_rate_limit_keeps_its_ids_and_says_so(small_snapshot):
-    from bot.handlers import safety
+    from bot.handlers import wipe
     from bot.services import Services
     from knowledge.base import KnowledgeBase
 
@@ -418,9 +418,9 @@ async def test_a_wipe_held_back_by_a_rate_limit_keeps_its_ids_and_says_so(small_
         async def send_message(self, chat_id, text):
             said.append(text)
 
-    await safety.wipe_chat(LimitedBot(), svc, 5, tell=True)
+    await wipe.wipe_chat(LimitedBot(), svc, 5, tell=True)
     assert said == [t_("en", "wipe.left")]
-    assert safety.batch_deletes(svc).usable(), "one chat's limit says nothing of the method"
+    assert wipe.batch_deletes(svc).usable(), "one chat's limit says nothing of the method"
     assert svc.trail.take(5).ids == [11, 12, 13], "kept for the next /wipe"
 
 

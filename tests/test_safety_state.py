@@ -14,7 +14,7 @@ from bot import callbacks
 from bot.app import build_application
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.handlers import safety
+from bot.handlers import wipe
 from bot.i18n import t
 from bot.remembered.memory import AgedMap
 from bot.remembered.prefs import Preferences
@@ -293,7 +293,7 @@ async def test_disappearing_mode_keeps_the_lost_mark_for_the_next_wipe(bot):
     app, request, services = bot
     services.trail = services.outgoing.trail = MessageTrail(max_bytes=0)
     services.outgoing.seen(VICTIM, 3)
-    await safety.wipe_chat(app.bot, services, VICTIM)  # the sweep: says nothing
+    await wipe.wipe_chat(app.bot, services, VICTIM)  # the sweep: says nothing
     assert not request.sent()
     assert services.trail.take(VICTIM).lost
 

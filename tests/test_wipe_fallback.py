@@ -14,7 +14,7 @@ from bot import callbacks
 from bot.app import build_application
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.handlers import safety
+from bot.handlers import wipe
 from bot.i18n import t
 from bot.services import Services
 from emulator import BotAPIEmulator, Fault, combine, for_methods
@@ -77,7 +77,7 @@ async def test_a_refused_batch_is_deleted_one_by_one_and_nobody_is_told(bot, sta
     app, request, services = bot
     remember(services)
     request.refuse("deleteMessages", status, description)
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
     # One refusal is enough: the other batches go straight to one by one.
     assert len(request.called("deleteMessages")) == 1
     assert sorted(singles(request)) == IDS
@@ -89,10 +89,10 @@ async def test_the_refusal_is_remembered_for_the_process(bot):
     app, request, services = bot
     request.refuse("deleteMessages", 404)
     remember(services, [1, 2, 3])
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True)
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True)
     request.clear()
     remember(services, [4, 5, 6], chat=CHAT + 1)
-    await safety.wipe_chat(app.bot, services, CHAT + 1, tell=True)
+    await wipe.wipe_chat(app.bot, services, CHAT + 1, tell=True)
     assert request.called("deleteMessages") == []
     assert singles(request) == [6, 5, 4]
 
@@ -102,31 +102,31 @@ async def test_a_refusal_stays_with_its_own_application(bot, small_snapshot):
     app, request, services = bot
     request.refuse("deleteMessages", 404)
     remember(services, [1])
-    await safety.wipe_chat(app.bot, services, CHAT)
+    await wipe.wipe_chat(app.bot, services, CHAT)
     other = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
     request.answers.clear()
     request.clear()
     remember(other, [2])
-    await safety.wipe_chat(app.bot, other, CHAT)
+    await wipe.wipe_chat(app.bot, other, CHAT)
     assert batches(request) == [2] and singles(request) == []
 
 
 async def test_a_server_error_is_remembered_only_for_a_while(bot):
     app, request, services = bot
     now = [1000.0]
-    safety.batch_deletes(services).clock = lambda: now[0]
+    wipe.batch_deletes(services).clock = lambda: now[0]
     request.refuse("deleteMessages", 500, "Internal Server Error")
     remember(services, [1, 2])
-    await safety.wipe_chat(app.bot, services, CHAT)
+    await wipe.wipe_chat(app.bot, services, CHAT)
     request.answers.clear()  # the server is well again
     request.clear()
     remember(services, [3])
-    await safety.wipe_chat(app.bot, services, CHAT)
+    await wipe.wipe_chat(app.bot, services, CHAT)
     assert request.called("deleteMessages") == [] and singles(request) == [3]
-    now[0] += safety.RETRY_BATCH_SECONDS
+    now[0] += wipe.RETRY_BATCH_SECONDS
     request.clear()
     remember(services, [4])
-    await safety.wipe_chat(app.bot, services, CHAT)
+    await wipe.wipe_chat(app.bot, services, CHAT)
     assert batches(request) == [4] and singles(request) == []
 
 
@@ -140,7 +140,7 @@ async def test_messages_already_gone_are_not_a_problem(bot):
         "Bad Request: message to delete not found",
         when=lambda p: int(p["message_id"]) % 2 == 0,
     )
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True)
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True)
     assert sorted(singles(request)) == [1, 2, 3, 4]
     assert not request.sent()
 
@@ -155,7 +155,7 @@ async def test_what_is_left_is_told_once_in_the_persons_language(bot):
         "Bad Request: message can't be deleted",
         when=lambda p: int(p["message_id"]) in (10, 11, 150),
     )
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True, language_code="es")
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True, language_code="es")
     assert sorted(singles(request)) == IDS  # the others were all deleted
     (notice,) = request.sent()
     assert notice["text"] == t("es", "wipe.left") and int(notice["chat_id"]) == CHAT
@@ -168,7 +168,7 @@ async def test_lost_ids_and_ids_left_make_one_notice(bot):
     services.trail.mark_lost(CHAT)
     request.refuse("deleteMessages", 404)
     request.refuse("deleteMessage", 400, "Bad Request: message can't be deleted")
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
     (notice,) = request.sent()
     assert notice["text"] == t("en", "wipe.left")
 
@@ -178,7 +178,7 @@ async def test_when_deletemessage_is_refused_too_it_stops_at_once_and_tells(bot)
     remember(services)
     request.refuse("deleteMessages", 404)
     request.refuse("deleteMessage", 404)
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
     assert len(singles(request)) == 1
     (notice,) = request.sent()
     assert notice["text"] == t("en", "wipe.left")
@@ -189,8 +189,8 @@ async def test_a_failing_network_stops_one_by_one_after_a_few(bot):
     remember(services)
     request.refuse("deleteMessages", 404)
     request.refuse("deleteMessage", 502, "Bad Gateway")
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True)
-    assert len(singles(request)) == safety.FAILURES_IN_A_ROW
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True)
+    assert len(singles(request)) == wipe.FAILURES_IN_A_ROW
     assert len(request.sent()) == 1
 
 
@@ -199,10 +199,10 @@ async def test_one_by_one_is_bounded(bot):
     many = list(range(1, 1200))
     remember(services, many)
     request.refuse("deleteMessages", 404)
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
     done = singles(request)
-    assert len(done) == safety.ONE_BY_ONE_LIMIT
-    assert done == sorted(many, reverse=True)[: safety.ONE_BY_ONE_LIMIT]  # newest first
+    assert len(done) == wipe.ONE_BY_ONE_LIMIT
+    assert done == sorted(many, reverse=True)[: wipe.ONE_BY_ONE_LIMIT]  # newest first
     (notice,) = request.sent()
     assert notice["text"] == t("en", "wipe.left")
 
@@ -218,13 +218,13 @@ async def test_a_batch_refused_for_its_messages_is_not_retried_one_by_one(bot, d
     app, request, services = bot
     remember(services, [1, 2, 3])
     request.refuse("deleteMessages", 400, description)
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True)
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True)
     assert singles(request) == []
     assert len(request.sent()) == int(told)
     # The method works: the next wipe still uses it.
     request.clear()
     remember(services, [4])
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True)
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True)
     assert 4 in batches(request) and singles(request) == []
 
 
@@ -232,7 +232,7 @@ async def test_a_blocked_bot_tries_nothing_more(bot):
     app, request, services = bot
     remember(services)
     request.refuse("deleteMessages", 403, "Forbidden: bot was blocked by the user")
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True)
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True)
     assert singles(request) == [] and not request.sent()
 
 
@@ -241,10 +241,10 @@ async def test_disappearing_mode_stays_silent_and_the_next_wipe_tells(bot):
     remember(services, [1, 2, 3])
     request.refuse("deleteMessages", 404)
     request.refuse("deleteMessage", 400, "Bad Request: message can't be deleted")
-    await safety.wipe_chat(app.bot, services, CHAT)  # the sweep
+    await wipe.wipe_chat(app.bot, services, CHAT)  # the sweep
     assert len(singles(request)) == 3 and not request.sent()
     request.answers.clear()
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True, language_code="en")
     (notice,) = request.sent()
     assert "delete this chat in Telegram" in notice["text"]
 
@@ -253,8 +253,8 @@ async def test_a_sweep_that_deletes_everything_says_nothing_now_or_later(bot):
     app, request, services = bot
     remember(services, [1, 2, 3])
     request.refuse("deleteMessages", 404)
-    await safety.wipe_chat(app.bot, services, CHAT)
-    await safety.wipe_chat(app.bot, services, CHAT, tell=True)
+    await wipe.wipe_chat(app.bot, services, CHAT)
+    await wipe.wipe_chat(app.bot, services, CHAT, tell=True)
     assert not request.sent() and sorted(singles(request)) == [1, 2, 3]
 
 

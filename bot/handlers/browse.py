@@ -9,7 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, screens
 from bot.callbacks import Op
-from bot.handlers import safety
+from bot.handlers import help_now
 from bot.handlers.common import send, services, user_lang, user_region
 from bot.i18n import languages, t
 from bot.render import esc
@@ -78,9 +78,9 @@ def _screen_for(
         case Op.HELP:
             return screens.simple(lang, "help")
         case Op.HELP_NOW:
-            return safety.help_now_screen(svc, lang, region)
+            return help_now.help_now_screen(svc, lang, region)
         case Op.EMERGENCY:
-            return safety.emergency_screen(lang)
+            return help_now.emergency_screen(lang)
         case Op.LANGUAGES:
             return screens.languages(lang)
         case Op.SET_LANGUAGE:

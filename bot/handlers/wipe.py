@@ -1,5 +1,4 @@
-"""Safety for the person holding the phone: wipe, disappearing and discreet modes, help now,
-and flood control."""
+"""Wipe: /wipe and 🧹 delete the conversation; disappearing mode sweeps quiet chats."""
 
 from __future__ import annotations
 
@@ -12,35 +11,18 @@ from collections.abc import Callable
 from typing import Literal
 
 from telegram import Bot, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
-from bot import keyboards, render
-from bot.callbacks import Action, Op, decode
-from bot.handlers.common import answer_press, send, services, user_lang, user_region
+from bot.handlers.common import answer_press, services
 from bot.i18n import t
 from bot.request import AnswerUnreadable
-from bot.screens import Screen
 from bot.services import Services
 from bot.transport import GaveUp
-from bot.updates import INLINE, OTHER, WIPE
-from knowledge.model import Entry, Kind, Police
-from knowledge.taxonomy import GLOBAL_REGION
 
-log = logging.getLogger("lantern.safety")
+log = logging.getLogger("lantern.wipe")
 DELETE_BATCH = 100
 SWEEP_SECONDS = 10.0
-HELP_TOPICS = ("overdose", "violence-response", "crisis-support")
-HELP_LIMIT = 8
-_POLICE_ORDER = {
-    Police.NONE: 0,
-    Police.UNKNOWN: 1,
-    Police.POSSIBLE: 2,
-    Police.MANDATORY_REPORTING: 3,
-}
-
-
-# ----- wipe ------------------------------------------------------------------------------
 
 
 # When Telegram refuses deleteMessages (a server without it: 404, 400, ok:false, 5xx), ids
@@ -262,169 +244,3 @@ async def sweeping(bot: Bot, svc: Services) -> None:
             await sweep(bot, svc)
         except Exception as exc:  # keep sweeping whatever one round hit
             log.error("sweep failed: %s", type(exc).__name__)
-
-
-# ----- settings --------------------------------------------------------------------------
-
-
-def settings_screen(svc: Services, user_id: int, lang: str, notice: str = "") -> Screen:
-    pref = svc.prefs.peek(user_id)
-    discreet = bool(pref and pref.discreet)
-    vanish = pref.vanish_minutes if pref else None
-    text = t(lang, "settings.title")
-    if notice:
-        text = f"{notice}\n\n{text}"
-    return Screen(text, keyboards.settings_menu(lang, discreet, vanish))
-
-
-async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action) -> None:
-    svc = services(context)
-    user = update.effective_user
-    chat = update.effective_chat
-    lang = user_lang(update, context)
-    if user is None or chat is None:
-        return
-    notice = ""
-    if action.args == ("d",):
-        pref = svc.prefs.peek(user.id)
-        now_on = not (pref and pref.discreet)
-        if svc.prefs.set(user.id, discreet=now_on).kept:
-            state = t(lang, "state.on" if now_on else "state.off")
-            notice = t(lang, "settings.discreet_set", state=state)
-        else:
-            notice = t(lang, "settings.not_kept")
-    elif len(action.args) == 2:
-        minutes = int(action.args[1]) or None
-        kept = svc.prefs.set(user.id, vanish_minutes=minutes).kept
-        if minutes and kept:
-            svc.vanisher.touch(chat.id, minutes)
-            state = t(lang, "vanish.minutes", minutes=minutes)
-        else:
-            # Not remembered, so not armed: later messages could not push the timer back.
-            svc.vanisher.cancel(chat.id)
-            state = t(lang, "vanish.off")
-        notice = t(lang, "settings.vanish_set", state=state)
-        if not kept:
-            notice = t(lang, "settings.not_kept")
-    await send(update, settings_screen(svc, user.id, lang, notice))
-
-
-# ----- need help now ---------------------------------------------------------------------
-
-
-def help_entries(svc: Services, region: str | None) -> list[Entry]:
-    """Crisis options for the person's region, non-police ones first."""
-    found: dict[str, Entry] = {}
-    for topic in HELP_TOPICS:
-        for entry in svc.kb.topic(topic, region):
-            if region is None and GLOBAL_REGION not in entry.regions:
-                continue  # without a region, only what applies everywhere
-            found.setdefault(entry.id, entry)
-
-    def rank(entry: Entry) -> tuple[int, int, int, str]:
-        # Services without police, then what to do right now, then the rest.
-        if entry.kind is Kind.REFERRAL and entry.flags is not None:
-            police = _POLICE_ORDER[entry.flags.police_involvement]
-            group = 0 if police == 0 else 2
-        else:
-            police, group = 0, 1
-        topic = min(HELP_TOPICS.index(x) for x in entry.topics if x in HELP_TOPICS)
-        return (group, police, topic, entry.id)
-
-    return sorted(found.values(), key=rank)[:HELP_LIMIT]
-
-
-def help_now_screen(svc: Services, lang: str, region: str | None) -> Screen:
-    rows = [
-        [
-            (
-                keyboards.shorten(f"{keyboards.KIND_MARK[e.kind]} {e.text(lang).title}"),
-                Op.ENTRY,
-                (e.id, ""),
-            )
-        ]
-        for e in help_entries(svc, region)
-    ]
-    rows.append([(t(lang, "helpnow.emergency"), Op.EMERGENCY, ())])
-    rows.append([(t(lang, "btn.home"), Op.HOME, ())])
-    text = t(lang, "helpnow.title")
-    if region is None:
-        text += "\n" + render.esc(t(lang, "helpnow.more"))
-    return Screen(text, keyboards.buttons(rows))
-
-
-def emergency_screen(lang: str) -> Screen:
-    rows = [[(t(lang, "btn.back"), Op.HELP_NOW, ())], [(t(lang, "btn.home"), Op.HOME, ())]]
-    return Screen(t(lang, "helpnow.emergency_text"), keyboards.buttons(rows))
-
-
-async def on_help_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    lang = user_lang(update, context)
-    await send(update, help_now_screen(services(context), lang, user_region(update, context)))
-
-
-# ----- before any handler: remember ids, hold back floods -------------------------------
-
-
-def _is_wipe(update: Update) -> bool:
-    chat = update.effective_chat
-    if chat is None or chat.type != chat.PRIVATE:
-        return False  # /wipe acts in private chats only; elsewhere it is any other command
-    message = update.message
-    if message is not None and message.text:
-        # split() of a text that is all whitespace to Python (U+3000, U+2028...) is empty.
-        words = message.text.split(maxsplit=1)
-        return bool(words) and words[0].split("@")[0].lower() == "/wipe"
-    if update.callback_query is not None:
-        action = decode(update.callback_query.data)
-        return action is not None and action.op is Op.WIPE
-    return False
-
-
-def _remember_ids(svc: Services, update: Update) -> None:
-    """Ids /wipe must delete: a private message, and the menu a button press belongs to
-    (after a restart that menu was sent by an earlier process, and is edited from now on)."""
-    message = update.message
-    if message is not None and message.chat.type == message.chat.PRIVATE:
-        svc.outgoing.seen(message.chat.id, message.message_id)
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        pressed = query.message
-        if pressed.chat.type == pressed.chat.PRIVATE:
-            svc.outgoing.seen(pressed.chat.id, pressed.message_id)
-
-
-async def admit(svc: Services, bot: Bot, update: object) -> str | None:
-    """Before an update waits for its turn: remember ids (for /wipe), hold back floods.
-
-    Returns the update's kind for its chat's line (bot.updates), or None to drop it. Every
-    person is under flood control, in private chats, groups and inline mode alike: a burst
-    gets one polite notice (in a private chat), then silence until they slow down. /wipe is
-    never refused; repeated ones are coalesced in the line. A failure here admits the
-    update rather than lose it.
-    """
-    if not isinstance(update, Update):
-        return OTHER
-    try:
-        _remember_ids(svc, update)
-        if _is_wipe(update):
-            return WIPE
-        kind = INLINE if update.inline_query is not None else OTHER
-        user = update.effective_user
-        if user is None:
-            return kind
-        verdict = svc.flood.check(user.id)
-        chat = update.effective_chat
-        if verdict == "ok" and chat is not None and chat.type != chat.PRIVATE:
-            # In a group, answers go out at the group's rate, whoever asks: no more in.
-            return kind if svc.group_flood.check(chat.id) == "ok" else None
-        if verdict == "ok":
-            return kind
-        if verdict == "warn" and chat is not None and chat.type == chat.PRIVATE:
-            lang = svc.language(user.id, user.language_code, touch=False)
-            with contextlib.suppress(TelegramError):
-                await bot.send_message(chat.id, t(lang, "flood.notice"))
-        return None
-    except Exception as exc:  # the gate must never lose an update
-        log.error("gate failed: %s", type(exc).__name__)
-        return OTHER
