@@ -25,7 +25,7 @@ ROOT = Path(__file__).parents[1]
 PACKAGES = ("bot", "knowledge", "moderation", "emulator", "bench", "tests")
 INSTALLED = ("bot", "knowledge", "moderation", "emulator")
 DOMAIN = ("knowledge", "moderation")
-EMULATOR_ENTRIES = ("bot.console", "bot.cli")
+EMULATOR_ENTRIES = ("bot.console", "bot.cli.console")
 
 
 def _modules() -> dict[str, Path]:
