@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot import i18n, render
-from knowledge import compiled, dump, loader, markup, model, normalize, search, taxonomy
+from knowledge import compiled, dump, loader, markup, model, normalize, search, taxonomy, words
 from knowledge.base import KnowledgeBase
 from knowledge.loader import DEFAULT_CONTENT_DIR, REGIONS_FILE, content_files, load_directory
 from knowledge.model import Snapshot
@@ -32,8 +32,9 @@ def load_snapshot(directory: Path | str | None) -> tuple[Snapshot | None, list[s
     Nothing here depends on the date: cards are measured in their longest form.
     """
     snapshot, problems = load_directory(directory)
-    if snapshot is None:
-        return None, [str(p) for p in problems]
+    _, word_problems = words.load(directory)
+    if snapshot is None or word_problems:
+        return None, [str(p) for p in (*problems, *word_problems)]
     too_long = render.card_problems(snapshot.entries)
     if too_long:
         return None, too_long
@@ -54,6 +55,9 @@ def load_knowledge(
     saved there.
     """
     root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
+    how_people_write, word_problems = words.load(root)
+    if word_problems:
+        return None, [str(p) for p in word_problems]
     key = _key_or_none(root) if compiled_in is not None else None
     if compiled_in is not None and key is not None:
         try:
@@ -63,11 +67,16 @@ def load_knowledge(
             found = None
         if found is not None:
             snapshot, index = found
-            return KnowledgeBase(snapshot, show_examples=show_examples, index=index), []
+            return (
+                KnowledgeBase(
+                    snapshot, show_examples=show_examples, index=index, words=how_people_write
+                ),
+                [],
+            )
     snapshot, problems = load_snapshot(root)
     if snapshot is None:
         return None, problems
-    kb = KnowledgeBase(snapshot, show_examples=show_examples)
+    kb = KnowledgeBase(snapshot, show_examples=show_examples, words=how_people_write)
     # Saved only if the files did not change while they were being read.
     if save and compiled_in is not None and key is not None and key == _key_or_none(root):
         try:

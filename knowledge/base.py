@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from knowledge.model import Entry, Snapshot, is_visible
+from knowledge.normalize import MAX_QUERY_CHARS
 from knowledge.search import Hit, SearchIndex
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES, TOPIC_CATEGORY
+from knowledge.words import Reading, Words, shipped_words
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,15 @@ class _State:
     index: SearchIndex
     # Sorted topic lists, filled as they are asked for; they die with this state.
     topics: dict[tuple[str, str | None], tuple[Entry, ...]] = field(default_factory=dict)
+
+    def position(self, entry: Entry) -> int:
+        """Where the entry stands in the content: writers put what is needed first, first."""
+        try:
+            places = self._places  # type: ignore[has-type]
+        except AttributeError:
+            places = {e.id: i for i, e in enumerate(self.snapshot.entries)}
+            object.__setattr__(self, "_places", places)
+        return places.get(entry.id, len(places))
 
 
 _KIND_ORDER = {"tip": 0, "rights": 1, "referral": 2}
@@ -31,9 +42,12 @@ class KnowledgeBase:
         *,
         show_examples: bool = False,
         index: SearchIndex | None = None,
+        words: Words | None = None,
     ) -> None:
-        """`index`: one already built for `snapshot` (read back from compiled content)."""
+        """`index`: one already built for `snapshot` (read back from compiled content);
+        `words`: how people write (knowledge.words), the shipped file's by default."""
         self.show_examples = show_examples
+        self.words = words if words is not None else shipped_words()
         if index is not None and index.snapshot is not snapshot:
             raise ValueError("the index was built for another snapshot")
         self._state = _State(snapshot, index if index is not None else SearchIndex(snapshot))
@@ -54,9 +68,25 @@ class KnowledgeBase:
         """
         self._state = _State(snapshot, SearchIndex.rebuild(snapshot, self._state.index))
 
+    def read(self, query: str, lang: str) -> Reading:
+        """What a message says before any search: urgency, small talk, its language."""
+        return self.words.read(query, lang)
+
     def search(
-        self, query: str, *, lang: str, region: str | None = None, limit: int = 10
+        self,
+        query: str,
+        *,
+        lang: str,
+        region: str | None = None,
+        limit: int = 10,
+        reading: Reading | None = None,
     ) -> list[Hit]:
+        """Hits for the query, also searching the content's words for the slang in it."""
+        if reading is None:
+            reading = self.words.read(query, lang)
+        if reading.extra:
+            # The person's own words first: when a query is cut to size, theirs stay.
+            query = f"{query[:MAX_QUERY_CHARS]} {' '.join(reading.extra)}"
         return self._state.index.search(
             query, lang=lang, region=region, limit=limit, show_examples=self.show_examples
         )
@@ -75,7 +105,9 @@ class KnowledgeBase:
         cached = state.topics.get(key)
         if cached is None:
             found = state.index.topic_entries(topic, region, show_examples=self.show_examples)
-            cached = tuple(sorted(found, key=lambda e: (_KIND_ORDER[e.kind.value], e.id)))
+            cached = tuple(
+                sorted(found, key=lambda e: (_KIND_ORDER[e.kind.value], state.position(e)))
+            )
             # Only real topics are remembered: a deep link can carry any slug, and what
             # people send must not fill a cache (privacy invariant).
             if topic in TOPIC_CATEGORY and len(state.topics) < 4096:

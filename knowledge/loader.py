@@ -33,6 +33,8 @@ from knowledge.taxonomy import (
 
 DEFAULT_CONTENT_DIR = Path(__file__).parent / "content"
 REGIONS_FILE = "regions.yaml"
+# How people write (knowledge.words): in the content folder, but not entries.
+WORDS_FILE = "words.yaml"
 
 ID_RE, REGION_RE, LANG_RE = ids.ENTRY_ID, ids.REGION, ids.LANG
 MAX_TITLE = 80
@@ -583,7 +585,7 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def content_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.name != REGIONS_FILE)
+    return sorted(p for p in directory.glob("*.yaml") if p.name not in (REGIONS_FILE, WORDS_FILE))
 
 
 def _unexpected(exc: Exception) -> str:

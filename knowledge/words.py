@@ -1,0 +1,280 @@
+"""How people write, as data (content/words.yaml): slang and synonyms, crisis words, small
+talk, and the little words that tell one language from another.
+
+Content writers and moderators extend the file; nothing here is tuned in code. Every
+phrase is folded the way queries are (knowledge.normalize), so "Policía" and "policia"
+are one phrase, and is matched as whole words: "cop" does not match inside "copy".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from knowledge.loader import DEFAULT_CONTENT_DIR, WORDS_FILE, Problem, read_yaml
+from knowledge.normalize import MAX_QUERY_CHARS, words
+from knowledge.taxonomy import LANGUAGES
+
+SMALL_TALK_KINDS = ("greeting", "thanks", "menu", "okay")
+# Longest phrase, in words, that the file may hold: matching cost stays small and fixed.
+MAX_PHRASE_WORDS = 6
+
+Phrase = tuple[str, ...]
+Urgency = Literal["now", "alone"]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Words that mean one thing; `main[lang]` is the word the content uses for it."""
+
+    main: Mapping[str, str]
+    phrases: Mapping[Phrase, str | None]  # each phrase, and its language (None: any)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message says about itself, before any search."""
+
+    urgent: Urgency | None  # "now": a crisis phrase; "alone": a word like "help", alone
+    small_talk: str | None  # a kind from SMALL_TALK_KINDS when that is all it says
+    language: str | None  # the language most of its telling words belong to
+    extra: tuple[str, ...]  # the content's words for the slang found, per language
+
+
+@dataclass(frozen=True)
+class Words:
+    groups: tuple[Group, ...] = ()
+    crisis: Mapping[Phrase, Urgency] = field(default_factory=dict)
+    small_talk: Mapping[Phrase, str] = field(default_factory=dict)
+    markers: Mapping[str, str] = field(default_factory=dict)  # word -> its language
+    filler: frozenset[str] = frozenset()  # words that never change what a message means
+
+    def read(self, text: str, lang: str) -> Reading:
+        """How to read `text` typed by someone whose interface is in `lang`."""
+        found = words(text[:MAX_QUERY_CHARS])
+        urgent: Urgency | None = None
+        covered = [False] * len(found)
+        for _phrase, urgency in _matches(found, self.crisis, covered):
+            if urgent != "now":
+                urgent = urgency
+        if urgent == "alone" and not all(
+            covered[i] or found[i] in self.filler for i in range(len(found))
+        ):
+            urgent = None  # "help" among other words is not a call for help
+        talk = self._small_talk(found)
+        counts: dict[str, int] = {}
+        for word in found:
+            language = self.markers.get(word)
+            if language is not None:
+                counts[language] = counts.get(language, 0) + 1
+        group_hits: list[tuple[Group, Phrase]] = []
+        for group in self.groups:
+            hit = next(iter(_matches(found, group.phrases, [False] * len(found))), None)
+            if hit is not None:
+                group_hits.append((group, hit[0]))
+                language = hit[1]
+                if language is not None:
+                    counts[language] = counts.get(language, 0) + 1
+        language = _leading(counts, lang)
+        extra: list[str] = []
+        for group, _phrase in group_hits:
+            for code in dict.fromkeys((language or lang, lang)):
+                main = group.main.get(code)
+                if main and not _within(tuple(main.split()), found) and main not in extra:
+                    extra.append(main)
+        return Reading(urgent, talk, language, tuple(extra))
+
+    def _small_talk(self, found: list[str]) -> str | None:
+        if not found:
+            return None
+        covered = [False] * len(found)
+        kinds = [kind for _, kind in _matches(found, self.small_talk, covered)]
+        if not kinds or not all(covered[i] or found[i] in self.filler for i in range(len(found))):
+            return None
+        return "thanks" if "thanks" in kinds else kinds[0]
+
+
+def _matches(
+    found: list[str], phrases: Mapping[Phrase, object], covered: list[bool]
+) -> Iterable[tuple[Phrase, object]]:
+    """Phrases of `phrases` in `found`, longest first at each place; marks their words."""
+    i = 0
+    while i < len(found):
+        for size in range(min(MAX_PHRASE_WORDS, len(found) - i), 0, -1):
+            phrase = tuple(found[i : i + size])
+            if phrase in phrases:
+                for j in range(i, i + size):
+                    covered[j] = True
+                yield phrase, phrases[phrase]
+                i += size
+                break
+        else:
+            i += 1
+
+
+def _within(phrase: Phrase, found: list[str]) -> bool:
+    size = len(phrase)
+    return any(tuple(found[i : i + size]) == phrase for i in range(len(found) - size + 1))
+
+
+def _leading(counts: dict[str, int], lang: str) -> str | None:
+    """The query's language when its words say so clearly; None when they do not."""
+    if not counts:
+        return None
+    best = max(counts, key=lambda code: (counts[code], code == lang))
+    if best != lang and counts[best] <= counts.get(lang, 0):
+        return None
+    return best
+
+
+# ----- reading the file ------------------------------------------------------------------
+
+
+def _phrase(value: object) -> Phrase:
+    return tuple(words(str(value)))
+
+
+def _phrases(
+    value: object, where: str, line: int, problems: list[Problem], what: str
+) -> list[Phrase]:
+    if not isinstance(value, list) or not value:
+        problems.append(Problem(where, line, f"{what}: expected a list of words or phrases"))
+        return []
+    found = []
+    for item in value:
+        if not isinstance(item, str | int) or isinstance(item, bool):
+            problems.append(
+                Problem(where, getattr(item, "line", line), f"{what}: {item!r} is not text")
+            )
+            continue
+        phrase = _phrase(item)
+        if not phrase:
+            problems.append(Problem(where, line, f"{what}: {item!r} has no words"))
+        elif len(phrase) > MAX_PHRASE_WORDS:
+            problems.append(
+                Problem(where, line, f"{what}: '{item}' is longer than {MAX_PHRASE_WORDS} words")
+            )
+        else:
+            found.append(phrase)
+    return found
+
+
+def _lined(data: object, key: str) -> int:
+    line_of = getattr(data, "line_of", None)
+    return line_of(key) if line_of else 1
+
+
+def parse(data: object, where: str) -> tuple[Words, list[Problem]]:
+    """Words from the file's data; problems as `path:line: message`."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        return Words(), [Problem(where, 1, "expected a mapping with 'synonyms', 'crisis', ...")]
+    unknown = set(data) - {"synonyms", "crisis", "small_talk", "markers", "filler"}
+    for key in sorted(map(str, unknown)):
+        problems.append(Problem(where, _lined(data, key), f"unknown key '{key}'"))
+
+    groups: list[Group] = []
+    synonyms = data.get("synonyms", [])
+    if not isinstance(synonyms, list):
+        problems.append(Problem(where, _lined(data, "synonyms"), "synonyms: expected a list"))
+        synonyms = []
+    for item in synonyms:
+        line = getattr(item, "line", _lined(data, "synonyms"))
+        if not isinstance(item, dict) or not set(item) <= set(LANGUAGES) or not item:
+            problems.append(
+                Problem(
+                    where, line, f"a synonym group maps languages ({', '.join(LANGUAGES)}) to lists"
+                )
+            )
+            continue
+        main: dict[str, str] = {}
+        phrases: dict[Phrase, str | None] = {}
+        for code, listed in item.items():
+            for phrase in _phrases(listed, where, _lined(item, code), problems, f"synonyms {code}"):
+                main.setdefault(code, " ".join(phrase))
+                # A phrase listed in two languages ("test", "pep") tells no language apart.
+                phrases[phrase] = None if phrase in phrases and phrases[phrase] != code else code
+        groups.append(Group(main, phrases))
+
+    crisis: dict[Phrase, Urgency] = {}
+    section = data.get("crisis", {})
+    if not isinstance(section, dict):
+        problems.append(
+            Problem(where, _lined(data, "crisis"), "crisis: expected 'now' and 'alone'")
+        )
+        section = {}
+    for urgency in ("now", "alone"):
+        for listed in (section.get(urgency) or {}).values():
+            for phrase in _phrases(
+                listed, where, _lined(section, urgency), problems, f"crisis {urgency}"
+            ):
+                crisis[phrase] = urgency  # type: ignore[assignment]
+
+    talk: dict[Phrase, str] = {}
+    section = data.get("small_talk", {})
+    for kind, by_lang in section.items() if isinstance(section, dict) else ():
+        if kind not in SMALL_TALK_KINDS:
+            problems.append(
+                Problem(
+                    where,
+                    _lined(section, kind),
+                    f"small_talk: '{kind}' is not one of {', '.join(SMALL_TALK_KINDS)}",
+                )
+            )
+            continue
+        for listed in (by_lang or {}).values():
+            for phrase in _phrases(
+                listed, where, _lined(section, kind), problems, f"small_talk {kind}"
+            ):
+                talk[phrase] = kind
+
+    markers: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for code, listed in (data.get("markers") or {}).items():
+        if code not in LANGUAGES:
+            problems.append(
+                Problem(where, _lined(data, "markers"), f"markers: unknown language '{code}'")
+            )
+            continue
+        for phrase in _phrases(listed, where, _lined(data, "markers"), problems, f"markers {code}"):
+            for word in phrase:
+                if markers.get(word, code) != code:
+                    ambiguous.add(word)
+                markers[word] = code
+    for word in ambiguous:
+        del markers[word]
+
+    filler = frozenset(
+        word
+        for phrase in _phrases(
+            data.get("filler", ["please"]), where, _lined(data, "filler"), problems, "filler"
+        )
+        for word in phrase
+    )
+    return Words(tuple(groups), crisis, talk, markers, filler), problems
+
+
+@functools.cache
+def shipped_words() -> Words:
+    """The shipped file's words (checked by the tests and by `lantern validate`)."""
+    found, problems = load(DEFAULT_CONTENT_DIR)
+    if problems:
+        raise ValueError("\n".join(map(str, problems)))
+    return found
+
+
+def load(directory: Path | str | None = None) -> tuple[Words, list[Problem]]:
+    """The content directory's words.yaml, or the shipped one where it has none."""
+    root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
+    path = root / WORDS_FILE
+    if not path.exists():
+        path = DEFAULT_CONTENT_DIR / WORDS_FILE
+    problems: list[Problem] = []
+    data = read_yaml(path, str(path), problems)
+    if problems:
+        return Words(), problems
+    found, more = parse(data, str(path))
+    return found, more
