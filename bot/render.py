@@ -10,7 +10,7 @@ import html
 import re
 from datetime import date, timedelta
 
-from bot.i18n import catalogue, t
+from bot.i18n import t
 from knowledge import markup
 from knowledge.model import Entry, Kind, ReferralFlags
 from knowledge.taxonomy import EXAMPLE_REGION
@@ -29,10 +29,12 @@ def visible_length(html_text: str) -> int:
 
 
 def language_name(code: str, lang: str) -> str:
-    names = catalogue()
-    if code in names:
-        return names[code]["language_name"]
-    return code
+    """A language's name in `lang` ("Spanish" in English, "español" in Spanish), from
+    `language.name.<code>` in bot/locales/<lang>.languages.yaml; the code if it has none."""
+    try:
+        return t(lang, f"language.name.{code}")
+    except KeyError:
+        return code
 
 
 def _flag_lines(flags: ReferralFlags, lang: str) -> list[str]:
