@@ -17,13 +17,26 @@ _SPECIAL = re.compile(r"\*\*|[_\[]")
 BULLET = "•"
 
 
-class MarkupError(ValueError):
-    """A problem in a body, with the line (0-based, within the body) it is on."""
+# Every markup problem: a stable code and its English text. The bot shows moderators
+# these in their language (`markup_error.<code>` in bot/locales/<lang>.moderation.yaml).
+MESSAGES = {
+    "link_form": "a link must look like [text](https://...)",
+    "unclosed": "'{mark}' is opened but never closed on this line",
+    "overlap": "bold and italics overlap; close the inner one first",
+    "html": "HTML tags are not allowed; use **bold** or _italics_",
+}
 
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
+
+class MarkupError(ValueError):
+    """A problem in a body, with the line (0-based, within the body) it is on: a code
+    from MESSAGES, its values, and `message`, the English text."""
+
+    def __init__(self, line: int, code: str, **params: str) -> None:
         self.line = line
-        self.message = message
+        self.code = code
+        self.params = params
+        self.message = MESSAGES[code].format(**params)
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +116,12 @@ def _inline(text: str, line: int, *, html_out: bool, allow_links: bool = True) -
                 i = plain_from = match.end()
                 continue
             if _LINK_ATTEMPT.match(text, at):
-                raise MarkupError(line, "a link must look like [text](https://...)")
+                raise MarkupError(line, "link_form")
         i = at + 1
     _plain(text[plain_from:], out, html_out)
     if stack:
         what = "**" if stack[-1] == "b" else "_"
-        raise MarkupError(line, f"'{what}' is opened but never closed on this line")
+        raise MarkupError(line, "unclosed", mark=what)
     return "".join(out)
 
 
@@ -120,7 +133,7 @@ def _plain(text: str, out: list[str], html_out: bool) -> None:
 def _toggle(stack: list[str], tag: str, out: list[str], line: int, html_out: bool) -> None:
     if tag in stack:
         if stack[-1] != tag:
-            raise MarkupError(line, "bold and italics overlap; close the inner one first")
+            raise MarkupError(line, "overlap")
         stack.pop()
         if html_out:
             out.append(f"</{tag}>")
@@ -164,7 +177,7 @@ def check(src: str) -> list[MarkupError]:
                 problems.append(exc)
     if "<" in src and re.search(r"</?[a-zA-Z][^>]*>", src):
         line = next(n for n, raw in enumerate(src.splitlines()) if re.search(r"</?[a-zA-Z]", raw))
-        problems.append(MarkupError(line, "HTML tags are not allowed; use **bold** or _italics_"))
+        problems.append(MarkupError(line, "html"))
     return problems
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from knowledge import markup
 from knowledge.model import Entry, Kind, Text
 from knowledge.taxonomy import GLOBAL_REGION, LANGUAGES, TOPIC_CATEGORY
+from moderation.errors import Problem
 
 MAX_TITLE = 80
 MAX_BODY = 1600
@@ -148,44 +149,46 @@ class Draft:
         )
 
 
-def problems(draft: Draft, known_regions: set[str], today: date) -> list[str]:
-    """Everything wrong with a draft, in words a moderator can act on."""
-    found: list[str] = []
+def problems(draft: Draft, known_regions: set[str], today: date) -> list[Problem]:
+    """Everything wrong with a draft, each a code a moderator is shown in their language
+    (`str()` of one is English)."""
+    found: list[Problem] = []
+
+    def add(code: str, **params: object) -> None:
+        found.append(Problem(code, params))
+
     if draft.kind not in DRAFT_KINDS:
-        found.append("kind must be tip or rights")
+        add("kind")
     if not draft.topics:
-        found.append("choose at least one topic")
+        add("no_topic")
     for topic in draft.topics:
         if topic not in TOPIC_CATEGORY:
-            found.append(f"unknown topic {topic}")
+            add("unknown_topic", topic=topic)
     if not draft.regions:
-        found.append("choose a region")
+        add("no_region")
     for region in draft.regions:
         if region not in known_regions:
-            found.append(f"unknown region {region}")
+            add("unknown_region", region=region)
     if not draft.texts:
-        found.append("write the tip in at least one language")
+        add("no_text")
     for lang, text in draft.texts.items():
         if lang not in LANGUAGES:
-            found.append(f"unsupported language {lang}")
+            add("unsupported_language", language=lang)
         if not text.title or len(text.title) > MAX_TITLE:
-            found.append(f"{lang} title must be 1-{MAX_TITLE} characters")
+            add("title_length", language=lang, limit=MAX_TITLE)
         if not text.body or len(text.body) > MAX_BODY:
-            found.append(f"{lang} text must be 1-{MAX_BODY} characters")
+            add("body_length", language=lang, limit=MAX_BODY)
         for error in markup.check(text.body):
-            found.append(f"{lang} text, line {error.line + 1}: {error.message}")
+            add("markup", language=lang, line=error.line + 1, problem=error)
         for link in misleading_links(text.body):
-            found.append(
-                f"{lang} text: the link text '{link.label}' looks like an address, but the "
-                f"link goes to {host_of(link.url) or link.url}; make the text describe the "
-                "place, or show its real address"
-            )
+            host = host_of(link.url) or link.url
+            add("misleading_link", language=lang, label=link.label, host=host)
         if len(text.keywords) > MAX_KEYWORDS or any(len(k) > MAX_KEYWORD for k in text.keywords):
-            found.append(f"{lang} search words: at most {MAX_KEYWORDS}, each short")
+            add("keywords", language=lang, limit=MAX_KEYWORDS)
     if draft.review_by <= today:
-        found.append("the review-by date must be in the future")
+        add("review_by_past")
     if draft.kind is Kind.RIGHTS and not draft.jurisdiction:
-        found.append("rights tips need the place whose law they describe")
+        add("no_jurisdiction")
     return found
 
 

@@ -122,7 +122,7 @@ def _draft_from(raw: dict, today: date) -> Draft:
         )
     kind = Kind(kind_raw)
     if kind not in DRAFT_KINDS:
-        raise ModerationError("only tip and rights entries can be imported for review")
+        raise ModerationError("import_kind")
     texts = {}
     jurisdiction = ""
     for lang in LANGUAGES:

@@ -31,9 +31,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from moderation.errors import ModerationError
 from moderation.files import make_private_dirs
 from moderation.store import Store
-from moderation.workflow import ModerationError
 
 LEGACY_KEY_FILE = "moderator.key"  # where versions before the scrypt scheme kept the key
 KEY_BYTES = 32
@@ -280,7 +280,7 @@ class Identity:
         if pending is not None:  # the same person twice at once: share one computation
             return await asyncio.shield(pending)
         if slot in self._recent or self._waiting >= self.max_waiting:
-            raise IdentityUnavailable("the bot is busy; try again in a minute")
+            raise IdentityUnavailable("busy")
         self._recent[slot] = now
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._pending[slot] = future
@@ -294,7 +294,7 @@ class Identity:
                 except Exception as exc:
                     # Not cached, so it is tried again (a minute later): caching the new
                     # hash now would leave an old-scheme moderator unrecognised until restart.
-                    raise IdentityUnavailable("the bot is busy; try again in a minute") from exc
+                    raise IdentityUnavailable("busy") from exc
             self._remember(slot, value)
             future.set_result(value)
             return value
@@ -339,7 +339,8 @@ class Identity:
 
 
 class NoIdentity(Identity):
-    """No key is configured: nobody is recognised as a moderator, everyone is told why."""
+    """No key is configured: nobody is recognised as a moderator, everyone is told why
+    (the `moderation_off` problem, in their language; `reason` is the English of it)."""
 
     def __init__(self, reason: str) -> None:
         # Deliberately not Identity.__init__: there is no key, so nothing else to set up.
@@ -349,7 +350,7 @@ class NoIdentity(Identity):
         return None
 
     async def user_hash(self, user_id: int) -> str:
-        raise IdentityUnavailable(self.reason)
+        raise IdentityUnavailable("moderation_off")
 
     def __repr__(self) -> str:
         return "NoIdentity()"

@@ -26,6 +26,7 @@ from moderation.drafts import (
     tip_entry_id,
     to_entry,
 )
+from moderation.errors import ModerationError
 from moderation.store import Store
 
 ADMIN = "admin"
@@ -48,10 +49,6 @@ SUPERSEDE_PENDING = (
 SUPERSEDE_APPROVED = (
     "UPDATE revisions SET status = 'superseded' WHERE tip_id = ? AND status = 'approved'"
 )
-
-
-class ModerationError(Exception):
-    """An action that is not allowed; the message is meant for the moderator."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +145,9 @@ def _hash_code(code: str) -> str:
 def valid_pseudonym(name: str) -> str:
     name = clean(name)
     if not 1 <= len(name) <= MAX_PSEUDONYM or "\n" in name:
-        raise ModerationError(f"a display name is 1-{MAX_PSEUDONYM} characters on one line")
+        raise ModerationError("name_length", limit=MAX_PSEUDONYM)
     if not name_key(name):
-        raise ModerationError("a display name needs at least one visible letter or digit")
+        raise ModerationError("name_invisible")
     return name
 
 
@@ -196,12 +193,6 @@ async def _name_taken(db, name: str, moderator_id: int | None) -> bool:
         return True
     cursor = await db.execute("SELECT pseudonym FROM moderators WHERE id IS NOT ?", (moderator_id,))
     return any(name_key(row["pseudonym"]) == key for row in await cursor.fetchall())
-
-
-NAME_TAKEN = (
-    "another moderator has that display name, or one that looks the same; please choose "
-    "a different one"
-)
 
 
 class Moderation:
@@ -260,10 +251,10 @@ class Moderation:
             "SELECT id, pseudonym, role FROM moderators WHERE id = ? AND active = 1", (who.id,)
         )
         if row is None:
-            raise ModerationError("you are no longer a moderator")
+            raise ModerationError("not_a_moderator")
         current = Moderator(row["id"], row["pseudonym"], row["role"])
         if admin and not current.is_admin:
-            raise ModerationError("only admins can do that")
+            raise ModerationError("only_admins")
         return current
 
     async def moderators(self) -> list[Moderator]:
@@ -277,7 +268,7 @@ class Moderation:
     ) -> str:
         """A one-time code (192 random bits); only its hash is stored."""
         if role not in ROLES:
-            raise ModerationError("unknown role")
+            raise ModerationError("unknown_role")
         creator = await self._fresh(by, admin=True) if by is not None else None
         code = INVITE_PREFIX + secrets.token_urlsafe(24)
         expires = (self._now() + ttl).replace(microsecond=0).isoformat()
@@ -316,17 +307,15 @@ class Moderation:
                 or row["used_on"] is not None
                 or datetime.fromisoformat(row["expires_at"]) <= self._now()
             ):
-                raise ModerationError(
-                    "this invite is not valid any more; ask an admin for a new one"
-                )
+                raise ModerationError("invite_invalid")
             cursor = await db.execute(
                 "SELECT id, active FROM moderators WHERE user_hash = ?", (user_hash,)
             )
             existing = await cursor.fetchone()
             if existing is not None and existing["active"]:
-                raise ModerationError("you are already a moderator")
+                raise ModerationError("already_moderator")
             if await _name_taken(db, name, existing["id"] if existing is not None else None):
-                raise ModerationError(NAME_TAKEN)
+                raise ModerationError("name_taken")
             if existing is not None:
                 await db.execute(
                     "UPDATE moderators SET active = 1, role = ?, pseudonym = ? WHERE id = ?",
@@ -357,13 +346,13 @@ class Moderation:
             )
             target = await cursor.fetchone()
             if target is None:
-                raise ModerationError("no such moderator")
+                raise ModerationError("no_such_moderator")
             if target["role"] == ADMIN:
                 cursor = await db.execute(
                     "SELECT COUNT(*) FROM moderators WHERE role = 'admin' AND active = 1"
                 )
                 if (await cursor.fetchone())[0] <= 1:
-                    raise ModerationError("the last admin cannot be removed")
+                    raise ModerationError("last_admin")
             await db.execute("UPDATE moderators SET active = 0 WHERE id = ?", (moderator_id,))
             await self._audit(db, admin, "remove", target["pseudonym"])
 
@@ -372,7 +361,7 @@ class Moderation:
         name = valid_pseudonym(pseudonym)
         async with self.store.transaction() as db:
             if await _name_taken(db, name, me.id):
-                raise ModerationError(NAME_TAKEN)
+                raise ModerationError("name_taken")
             await db.execute("UPDATE moderators SET pseudonym = ? WHERE id = ?", (name, me.id))
             await self._audit(db, me, "rename", name)
         return Moderator(me.id, name, me.role)
@@ -402,10 +391,10 @@ class Moderation:
     async def add_region(self, by: Moderator, slug: str, names: dict[str, str]) -> None:
         admin = await self._fresh(by, admin=True)
         if not REGION_SLUG.fullmatch(slug):
-            raise ModerationError("a region slug is lowercase letters, digits and '-'")
+            raise ModerationError("region_slug")
         cleaned = {lang: clean(name)[:60] for lang, name in names.items() if clean(name)}
         if not cleaned:
-            raise ModerationError("give the region a name")
+            raise ModerationError("region_name_missing")
         async with self.store.transaction() as db:
             await db.execute(
                 "INSERT INTO regions (slug, names) VALUES (?, ?) "
@@ -422,7 +411,7 @@ class Moderation:
         me = await self._fresh(author) if author is not None else None
         found = problems(draft, regions, self.today())
         if found:
-            raise ModerationError("; ".join(found))
+            raise ModerationError.several(found)
         async with self.store.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO tips (author_id, status, created_on) VALUES (?, 'pending', ?)",
@@ -442,12 +431,12 @@ class Moderation:
         me = await self._fresh(author)
         found = problems(draft, regions, self.today())
         if found:
-            raise ModerationError("; ".join(found))
+            raise ModerationError.several(found)
         async with self.store.transaction() as db:
             cursor = await db.execute("SELECT status FROM tips WHERE id = ?", (tip_id,))
             tip = await cursor.fetchone()
             if tip is None or tip["status"] == "retired":
-                raise ModerationError("that tip cannot be edited")
+                raise ModerationError("tip_not_editable")
             await db.execute(
                 SUPERSEDE_PENDING,
                 (tip_id,),
@@ -507,9 +496,9 @@ class Moderation:
             )
             row = await cursor.fetchone()
             if row is None or row["status"] != "pending":
-                raise ModerationError("this revision is not waiting for review any more")
+                raise ModerationError("revision_not_pending")
             if row["author_id"] == me.id and not single:
-                raise ModerationError("another moderator must approve your own tip")
+                raise ModerationError("own_tip")
             draft = Draft.from_json(row["content"])
             await db.execute(
                 SUPERSEDE_APPROVED,
@@ -542,16 +531,16 @@ class Moderation:
         me = await self._fresh(reviewer)
         reason = clean(reason)
         if not reason:
-            raise ModerationError("say why, so the author can fix it")
+            raise ModerationError("reason_missing")
         if len(reason) > MAX_REASON:
-            raise ModerationError(f"keep the reason under {MAX_REASON} characters")
+            raise ModerationError("reason_too_long", limit=MAX_REASON)
         async with self.store.transaction() as db:
             cursor = await db.execute(
                 "SELECT tip_id, status FROM revisions WHERE id = ?", (revision_id,)
             )
             row = await cursor.fetchone()
             if row is None or row["status"] != "pending":
-                raise ModerationError("this revision is not waiting for review any more")
+                raise ModerationError("revision_not_pending")
             await db.execute(
                 "UPDATE revisions SET status = 'rejected', reason = ? WHERE id = ?",
                 (reason, revision_id),
@@ -581,12 +570,10 @@ class Moderation:
             cursor = await db.execute("SELECT status FROM tips WHERE id = ?", (tip_id,))
             row = await cursor.fetchone()
             if row is None or row["status"] == "retired":
-                raise ModerationError("no such tip to retire")
+                raise ModerationError("no_tip_to_retire")
             pending = await self._pending(db, RETIRE, str(tip_id))
             if pending is not None and pending["proposer_id"] == me.id and not single:
-                raise ModerationError(
-                    "you have already asked to retire it; another moderator needs to agree"
-                )
+                raise ModerationError("retire_already_asked")
             if pending is None and not single:
                 await self._propose(db, me, RETIRE, str(tip_id), None)
                 await self._audit(db, me, "propose retire", f"tip {tip_id}")
@@ -662,16 +649,16 @@ class Moderation:
             )
             row = await cursor.fetchone()
             if row is None:
-                raise ModerationError("this proposal is not waiting any more")
+                raise ModerationError("proposal_not_pending")
             if row["proposer_id"] == me.id and not single:
-                raise ModerationError("another moderator must approve your own proposal")
+                raise ModerationError("own_proposal")
             await self._decide(db, me, proposal_id, "approved")
             if row["action"] == RETIRE:
                 tip_id = int(row["object"])
                 cursor = await db.execute("SELECT status FROM tips WHERE id = ?", (tip_id,))
                 tip = await cursor.fetchone()
                 if tip is None or tip["status"] == "retired":
-                    raise ModerationError("no such tip to retire")
+                    raise ModerationError("no_tip_to_retire")
                 await self._audit(db, me, "approve retire", f"tip {tip_id}")
                 await self._retire(db, me, tip_id)
                 until = None
@@ -700,7 +687,7 @@ class Moderation:
             )
             row = await cursor.fetchone()
             if row is None:
-                raise ModerationError("this proposal is not waiting any more")
+                raise ModerationError("proposal_not_pending")
             outcome = "withdrawn" if row["proposer_id"] == me.id else "declined"
             await self._decide(db, me, proposal_id, outcome)
             verb = "withdraw" if outcome == "withdrawn" else "decline"
@@ -768,17 +755,14 @@ class Moderation:
         verified = self.today()
         until = review_by or verified + DEFAULT_REVIEW
         if until <= verified:
-            raise ModerationError("the next check must be in the future")
+            raise ModerationError("next_check_past")
         single = await self.single_review()
         async with self.store.transaction() as db:
             legal = legal or await self._is_legal_tip(db, entry_id)
             pending = await self._pending(db, CONFIRM, entry_id)
             if legal and not single:
                 if pending is not None and pending["proposer_id"] == me.id:
-                    raise ModerationError(
-                        "you have already confirmed it; legal information needs another "
-                        "moderator to confirm it too"
-                    )
+                    raise ModerationError("confirm_already")
                 if pending is None:
                     await self._propose(db, me, CONFIRM, entry_id, until)
                     await self._audit(db, me, "propose confirm", entry_id)
@@ -821,7 +805,7 @@ class Moderation:
                 (verified.isoformat(), until.isoformat(), checked_by, tip_id),
             )
             if cursor.rowcount == 0:
-                raise ModerationError("no such published tip")
+                raise ModerationError("no_published_tip")
         else:
             await db.execute(
                 "INSERT INTO confirmations (entry_id, verified, review_by, confirmed_by) "
@@ -836,7 +820,7 @@ class Moderation:
     async def add_report(self, entry_id: str, reason: str, note: str | None = None) -> None:
         """A user's report about an entry: no user, chat or time finer than the day."""
         if reason not in REPORT_REASONS:
-            raise ModerationError("unknown reason")
+            raise ModerationError("unknown_reason")
         text = clean(note)[:MAX_NOTE] if note else None
         async with self.store.transaction() as db:
             await db.execute(
@@ -847,7 +831,7 @@ class Moderation:
     async def add_shared_tip(self, topic: str, region: str, text: str) -> None:
         body = clean(text)
         if not body:
-            raise ModerationError("the tip is empty")
+            raise ModerationError("empty_tip")
         async with self.store.transaction() as db:
             await db.execute(
                 "INSERT INTO shared_tips (topic, region, text, day) VALUES (?, ?, ?, ?)",
@@ -874,7 +858,7 @@ class Moderation:
                 (report_id,),
             )
             if cursor.rowcount == 0:
-                raise ModerationError("that report is already closed")
+                raise ModerationError("report_closed")
             await self._audit(db, me, "close report", str(report_id))
 
     async def close_shared_tip(self, by: Moderator, shared_id: int, *, adopted: bool) -> None:
@@ -885,7 +869,7 @@ class Moderation:
                 ("adopted" if adopted else "closed", shared_id),
             )
             if cursor.rowcount == 0:
-                raise ModerationError("that shared tip was already handled")
+                raise ModerationError("shared_tip_handled")
             await self._audit(db, me, "adopt" if adopted else "close shared", str(shared_id))
 
     async def adopt(
@@ -897,10 +881,10 @@ class Moderation:
             (shared_id,),
         )
         if row is None:
-            raise ModerationError("that shared tip was already handled")
+            raise ModerationError("shared_tip_handled")
         title = clean(title)
         if not 1 <= len(title) <= MAX_TITLE:
-            raise ModerationError(f"a title is 1-{MAX_TITLE} characters")
+            raise ModerationError("adopted_title_length", limit=MAX_TITLE)
         draft = Draft(
             kind=Kind.TIP,
             topics=(row["topic"],),

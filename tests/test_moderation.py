@@ -154,7 +154,7 @@ async def test_drafts_are_checked_before_submit(mod):
         regions=("atlantis",),
         review_by=date(2020, 1, 1),
     )
-    found = problems(bad, REGIONS, NOW.date())
+    found = [str(p) for p in problems(bad, REGIONS, NOW.date())]
     assert "en title must be 1-80 characters" in found
     assert "unknown region atlantis" in found
     assert any("never closed" in p for p in found)

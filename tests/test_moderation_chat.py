@@ -383,3 +383,39 @@ async def test_retiring_a_tip_and_reviving_legal_information_need_a_second_moder
         "Bea (#2): propose retire tip 1",
     ):
         assert line in log
+
+
+async def test_a_spanish_moderator_reads_refusals_in_spanish(chat):
+    app, request, services, _ = chat
+    await make_team(app, request, services)
+    cris = Person(app, request, 3, lang="es")
+    await cris.say(f"/start {await services.moderation.create_invite('moderator')}")
+    await cris.say("Cris")
+    # A forged admin button: refused, in Spanish, through the router.
+    refused = await cris.press(callbacks.encode(Op.MOD, "ai", "a"))
+    assert refused["text"] == t(
+        "es", "mod.problem", problem=t("es", "moderation_error.only_admins")
+    )
+    assert "only admins" not in refused["text"]
+    # Writing a tip: languages are named in Spanish, and the draft's problems are too.
+    step = await cris.press(callbacks.encode(Op.MOD, "n"))
+    step = await cris.tap(step, "Estados Unidos")
+    step = await cris.tap(step, "Trabajo en la calle")
+    step = await cris.tap(step, "Listo")
+    step = await cris.tap(step, "Consejo de seguridad")
+    step = await cris.tap(step, "English")  # the picker shows each language in its own words
+    assert "envía el título en inglés" in step["text"]
+    refused = await cris.say("x" * 81)
+    assert refused["text"] == (
+        "Por favor corrige esto: el título en inglés tiene que tener entre 1 y 80 caracteres"
+    )
+    await cris.say("Calles iluminadas")
+    refused = await cris.say("Esto **no se cierra")
+    assert refused["text"] == (
+        "Por favor corrige esto: el texto en inglés, línea 1: '**' se abre pero no se "
+        "cierra en esta línea"
+    )
+    # An English moderator still reads English.
+    bea = Person(app, request, 2)
+    refused = await bea.press(callbacks.encode(Op.MOD, "ai", "a"))
+    assert refused["text"] == "Please fix this: only admins can do that"

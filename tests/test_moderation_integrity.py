@@ -153,8 +153,10 @@ def tip(body: str, title: str = "Clinic booking") -> Draft:
 def test_a_link_whose_text_names_another_site_is_refused_with_a_reason():
     found = problems(tip(ATTACK_BODY), REGIONS, TODAY)
     assert len(found) == 1
-    assert "looks like an address" in found[0]
-    assert "pp-booking.example-track.net" in found[0]
+    assert found[0].code == "misleading_link"
+    assert found[0].params["host"] == "pp-booking.example-track.net"
+    assert "looks like an address" in str(found[0])
+    assert "pp-booking.example-track.net" in str(found[0])
 
 
 def test_link_label_check_catches_disguises_and_lets_honest_links_through():

@@ -16,6 +16,8 @@ from bot.i18n import t
 from bot.remembered.flows import Flow
 from bot.screens import Screen
 from bot.services import Services
+from knowledge.markup import MarkupError
+from moderation.errors import ModerationError, Problem
 from moderation.workflow import Moderation, Moderator
 
 LIST_LIMIT = 20
@@ -82,3 +84,31 @@ def cancel_row(lang: str) -> list:
 def lang_name(code: str, lang: str) -> str:
     """A language's name, in the moderator's language."""
     return render.language_name(code, lang)
+
+
+def problem_text(lang: str, error: ModerationError) -> str:
+    """What was refused and why, in the moderator's language (plain text, not escaped).
+
+    Each problem's code is `moderation_error.<code>` in bot/locales/<lang>.moderation.yaml;
+    a code with no text anywhere (a test makes sure there is none) is shown in English.
+    """
+    return "; ".join(_problem(lang, problem) for problem in error.problems)
+
+
+def _problem(lang: str, problem: Problem) -> str:
+    values = {name: _value(lang, name, value) for name, value in problem.params.items()}
+    try:
+        return t(lang, f"moderation_error.{problem.code}", **values)
+    except KeyError:
+        return str(problem)
+
+
+def _value(lang: str, name: str, value: object) -> object:
+    if isinstance(value, MarkupError):
+        try:
+            return t(lang, f"markup_error.{value.code}", **value.params)
+        except KeyError:
+            return value.message
+    if name == "language" and isinstance(value, str):
+        return lang_name(value, lang)
+    return value

@@ -35,7 +35,7 @@ async def show_due(svc: Services, me: Moderator, lang: str, uid: int, values: li
 async def show_due_entry(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     entry = (svc.full or svc.kb.snapshot).get(first(values))
     if entry is None:
-        raise ModerationError("no such entry")
+        raise ModerationError("no_such_entry")
     card = review_card(entry, lang, svc.today())
     rows = [[button(t(lang, "mod.btn.confirm"), Act.RECHECK_CONFIRM, entry.id)]]
     tip_id = tip_id_of(entry.id)
@@ -52,7 +52,7 @@ async def confirm_still_true(
     moderation = moderation_of(svc)
     entry = (svc.full or svc.kb.snapshot).get(first(values))
     if entry is None:
-        raise ModerationError("no such entry")
+        raise ModerationError("no_such_entry")
     done = await moderation.confirm(me, entry.id, legal=entry.kind is Kind.RIGHTS)
     key = "mod.confirm.proposed" if done.proposed else "mod.confirmed"
     return with_menu(

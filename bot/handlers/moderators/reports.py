@@ -48,7 +48,7 @@ async def show_report(svc: Services, me: Moderator, lang: str, uid: int, values:
     moderation = moderation_of(svc)
     report = next((r for r in await moderation.reports() if r.id == number(values)), None)
     if report is None:
-        raise ModerationError("that report is already closed")
+        raise ModerationError("report_closed")
     entry = (svc.full or svc.kb.snapshot).get(report.entry_id)
     text = t(
         lang,
@@ -78,7 +78,7 @@ async def show_shared_tip(
     moderation = moderation_of(svc)
     item = next((s for s in await moderation.shared_tips() if s.id == number(values)), None)
     if item is None:
-        raise ModerationError("that shared tip was already handled")
+        raise ModerationError("shared_tip_handled")
     text = t(
         lang,
         "mod.shared.show",

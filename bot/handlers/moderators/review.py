@@ -79,7 +79,7 @@ async def _pending_proposal(svc: Services, proposal_id: int) -> Proposal:
     moderation = moderation_of(svc)
     found = next((p for p in await moderation.proposals() if p.id == proposal_id), None)
     if found is None:
-        raise ModerationError("this proposal is not waiting any more")
+        raise ModerationError("proposal_not_pending")
     return found
 
 
@@ -136,7 +136,7 @@ async def show_revision(svc: Services, me: Moderator, lang: str, uid: int, value
     moderation = moderation_of(svc)
     revision = await moderation.revision(number(values))
     if revision is None or revision.status != "pending":
-        raise ModerationError("this revision is not waiting for review any more")
+        raise ModerationError("revision_not_pending")
     draft = revision.draft
     entry = to_entry(revision.tip_id, draft, verified=svc.today(), review_by=draft.review_by)
     meta = t(

@@ -22,6 +22,7 @@ from bot.handlers.moderators.common import (
     StaleButton,
     TextStep,
     cancel_row,
+    problem_text,
     with_menu,
 )
 from bot.i18n import t
@@ -124,7 +125,7 @@ async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, action: 
     try:
         screen = await handler(svc, moderator, lang, user.id, values)
     except ModerationError as exc:
-        screen = with_menu(lang, esc(t(lang, "mod.problem", problem=str(exc))))
+        screen = with_menu(lang, esc(t(lang, "mod.problem", problem=problem_text(lang, exc))))
     except StaleButton:  # forged, or pressed out of order: as if it had expired
         screen = screens.home(lang, t(lang, "expired"))
     except Exception as exc:
@@ -156,7 +157,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, flow: Flow
             screen = await TEXT_STEPS[flow.name](svc, moderator, lang, user.id, flow, text)
     except ModerationError as exc:
         screen = Screen(
-            esc(t(lang, "mod.problem", problem=str(exc))),
+            esc(t(lang, "mod.problem", problem=problem_text(lang, exc))),
             keyboards.buttons([cancel_row(lang)]),
         )
     await send(update, screen)

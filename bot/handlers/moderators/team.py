@@ -28,7 +28,7 @@ from moderation.workflow import ModerationError, Moderator
 async def show_team(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     moderation = moderation_of(svc)
     if not me.is_admin:
-        raise ModerationError("only admins can do that")
+        raise ModerationError("only_admins")
     team = await moderation.moderators()
     rows = [
         [
@@ -58,10 +58,10 @@ async def show_team(svc: Services, me: Moderator, lang: str, uid: int, values: l
 async def show_member(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     moderation = moderation_of(svc)
     if not me.is_admin:
-        raise ModerationError("only admins can do that")
+        raise ModerationError("only_admins")
     member = next((m for m in await moderation.moderators() if m.id == number(values)), None)
     if member is None:
-        raise ModerationError("no such moderator")
+        raise ModerationError("no_such_moderator")
     text = esc(
         t(
             lang,
@@ -95,7 +95,7 @@ async def make_invite(svc: Services, me: Moderator, lang: str, uid: int, values:
 async def show_audit(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     moderation = moderation_of(svc)
     if not me.is_admin:
-        raise ModerationError("only admins can do that")
+        raise ModerationError("only_admins")
     # "name (#id)": the number is the moderator's row, which no rename can take over.
     lines = [
         f"{esc(r.at[:16])} {esc(r.who)}: {esc(r.action)} {esc(r.object)}"
@@ -107,7 +107,7 @@ async def show_audit(svc: Services, me: Moderator, lang: str, uid: int, values: 
 
 async def show_regions(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     if not me.is_admin:
-        raise ModerationError("only admins can do that")
+        raise ModerationError("only_admins")
     snapshot = svc.full or svc.kb.snapshot
     names = ", ".join(f"{r.name(lang)} ({r.slug})" for r in snapshot.regions)
     return with_menu(
@@ -121,7 +121,7 @@ async def ask_region_slug(
     svc: Services, me: Moderator, lang: str, uid: int, values: list
 ) -> Screen:
     if not me.is_admin:
-        raise ModerationError("only admins can do that")
+        raise ModerationError("only_admins")
     svc.flows.start(uid, "region", "slug", names={})
     return Screen(t(lang, "mod.region.ask_slug"), keyboards.buttons([cancel_row(lang)]))
 
@@ -133,7 +133,7 @@ async def add_region(
     if flow.step == "slug":
         slug = text.lower()
         if slug in svc.region_slugs():
-            raise ModerationError("that region exists already")
+            raise ModerationError("region_exists")
         flow.data["slug"] = slug
     else:
         flow.data["names"][flow.step] = text[:60]

@@ -39,7 +39,7 @@ async def show_tip(svc: Services, me: Moderator, lang: str, uid: int, values: li
     moderation = moderation_of(svc)
     tip = next((x for x in await moderation.tips() if x.id == number(values)), None)
     if tip is None:
-        raise ModerationError("no such tip")
+        raise ModerationError("no_such_tip")
     text = t(lang, "mod.tip.show", tip=tip.id, status=t(lang, f"mod.tip.status.{tip.status}"))
     rejected = [r for r in await moderation.rejections(me) if r.tip_id == tip.id]
     if rejected and tip.status in ("rejected", "published"):
@@ -64,7 +64,7 @@ async def edit_tip(svc: Services, me: Moderator, lang: str, uid: int, values: li
     tip = next((x for x in await moderation.tips() if x.id == tip_id), None)
     latest = await moderation.latest_revision(tip_id)
     if tip is None or tip.status == "retired" or latest is None:
-        raise ModerationError("that tip cannot be edited")
+        raise ModerationError("tip_not_editable")
     draft = latest.draft
     draft_like = {
         "region": draft.regions[0],

@@ -28,9 +28,11 @@ from bot.services import Services
 from knowledge.model import Kind
 from knowledge.taxonomy import CATEGORIES, EXAMPLE_REGION, TOPICS
 from moderation.drafts import Draft, DraftText, problems, to_entry
-from moderation.workflow import ModerationError, Moderator
+from moderation.errors import ModerationError, Problem
+from moderation.workflow import Moderator
 
 REVIEW_MONTHS = (3, 6, 12)
+MAX_JURISDICTION = 80
 
 
 def _regions_for_tips(svc: Services) -> list:
@@ -41,7 +43,7 @@ def _regions_for_tips(svc: Services) -> list:
 def _tip_flow(svc: Services, uid: int) -> Flow:
     flow = svc.flows.get(uid)
     if flow is None or flow.name != "tip":
-        raise ModerationError("this draft has expired; start again from the menu")
+        raise ModerationError("draft_expired")
     return flow
 
 
@@ -58,7 +60,7 @@ def _region_step(svc: Services, lang: str) -> Screen:
 async def choose_region(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     flow = _tip_flow(svc, uid)
     if first(values) not in {r.slug for r in _regions_for_tips(svc)}:
-        raise ModerationError("unknown region")
+        raise ModerationError("unknown_region", region=first(values))
     flow.data["region"] = first(values)
     flow.step = "topics"
     return _topics_step(flow, lang)
@@ -92,7 +94,7 @@ async def choose_category(
 ) -> Screen:
     flow = _tip_flow(svc, uid)
     if first(values) not in CATEGORIES:
-        raise ModerationError("unknown category")
+        raise ModerationError("unknown_category")
     flow.data["category"] = first(values)
     return _topics_step(flow, lang)
 
@@ -125,7 +127,7 @@ async def topics_done(svc: Services, me: Moderator, lang: str, uid: int, values:
 async def choose_kind(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     flow = _tip_flow(svc, uid)
     if first(values) not in ("tip", "rights"):
-        raise ModerationError("unknown kind")
+        raise ModerationError("unknown_kind")
     flow.data["kind"] = first(values)
     return languages_step(flow, lang)
 
@@ -144,7 +146,7 @@ async def choose_languages(
     flow = _tip_flow(svc, uid)
     chosen = list(languages()) if first(values) == "all" else [first(values)]
     if not set(chosen) <= set(languages()):
-        raise ModerationError("unknown language")
+        raise ModerationError("unsupported_language", language=first(values))
     flow.data["langs"] = chosen
     flow.data["texts"] = {}
     return _next_text_step(flow, lang)
@@ -179,22 +181,22 @@ async def tip_text(
 ) -> Screen:
     step = flow.step
     if step == "jurisdiction":
-        if not 1 <= len(text) <= 80:
-            raise ModerationError("1-80 characters, please")
+        if not 1 <= len(text) <= MAX_JURISDICTION:
+            raise ModerationError("jurisdiction_length", limit=MAX_JURISDICTION)
         flow.data["jurisdiction"] = text
         return _next_text_step(flow, lang)
     part, _, code = step.partition(":")
     if part not in ("title", "body") or code not in flow.data.get("langs", []):
-        raise ModerationError("use the buttons for this step")
+        raise ModerationError("use_buttons")
     draft_text = DraftText(text if part == "title" else "x", text if part == "body" else "x")
     probe = Draft(Kind.TIP, ("screening",), ("global",), {code: draft_text}, svc.today())
     found = [
         p
         for p in problems(probe, {"global"}, svc.today() - timedelta(days=1))
-        if p.startswith(code)
+        if p.params.get("language") == code
     ]
     if found:
-        raise ModerationError("; ".join(found))
+        raise ModerationError.several(found)
     flow.data["texts"][code][part] = text
     return _next_text_step(flow, lang)
 
@@ -226,7 +228,7 @@ async def choose_review_by(
 ) -> Screen:
     flow = _tip_flow(svc, uid)
     if number(values) not in REVIEW_MONTHS:
-        raise ModerationError("pick one of the buttons")
+        raise ModerationError("pick_button")
     flow.data["months"] = number(values)
     flow.step = "preview"
     draft = _draft(svc, flow)
@@ -234,9 +236,9 @@ async def choose_review_by(
     entry = to_entry(0, draft, verified=svc.today(), review_by=draft.review_by)
     cards = [render.entry_card(entry, code, svc.today()) for code in draft.texts]
     if any(visible_length(card) > MAX_MESSAGE - 200 for card in cards):
-        found.append("the rendered tip is too long for one Telegram message; shorten the text")
+        found.append(Problem("too_long_for_message"))
     if found:
-        raise ModerationError("; ".join(found))
+        raise ModerationError.several(found)
     preview = review_card(entry, next(iter(draft.texts)), svc.today())
     rows = [[button(t(lang, "mod.new.submit"), Act.TIP_SUBMIT)], cancel_row(lang)]
     return Screen(f"{t(lang, 'mod.new.preview')}\n\n{preview}", keyboards.buttons(rows))
@@ -246,7 +248,7 @@ async def submit(svc: Services, me: Moderator, lang: str, uid: int, values: list
     moderation = moderation_of(svc)
     flow = _tip_flow(svc, uid)
     if flow.step != "preview":
-        raise ModerationError("finish the steps first")
+        raise ModerationError("finish_steps")
     draft = _draft(svc, flow)
     if flow.data.get("edit_of"):
         await moderation.edit(me, int(flow.data["edit_of"]), draft, svc.region_slugs())
