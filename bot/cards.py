@@ -39,39 +39,11 @@ DESCRIPTION_LIMIT = 90
 USERNAME_ENV = "LANTERN_BOT_USERNAME"
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
-# The few strings printed on the cards and the sheet. Every language in LANGUAGES has
-# the same keys (a test checks). `about.<category>` describes a topic's card.
-CARD_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "footer": "Anonymous. Lantern keeps nothing about you.",
-        "about.safety": "Safety tips from peers, all in one place.",
-        "about.rights": "Know your rights: plain answers, not legal advice.",
-        "about.services": "Services, and what to know before you go.",
-        "sheet.title": "Lantern pocket cards",
-        "sheet.hint": (
-            "Print at 100% (actual size) on A4 or Letter paper, then cut along the dashed"
-            " lines. Each QR code opens Lantern in Telegram."
-        ),
-        "qr.label": "QR code for {link}",
-    },
-    "es": {
-        "footer": "Anónimo. Lantern no guarda nada sobre ti.",
-        "about.safety": "Consejos de seguridad entre pares, todos en un solo lugar.",
-        "about.rights": "Conoce tus derechos: respuestas claras, no asesoría legal.",
-        "about.services": "Servicios, y lo que conviene saber antes de ir.",
-        "sheet.title": "Tarjetas de bolsillo de Lantern",
-        "sheet.hint": (
-            "Imprime al 100 % (tamaño real) en papel A4 o carta y recorta por las líneas"
-            " discontinuas. Cada código QR abre Lantern en Telegram."
-        ),
-        "qr.label": "Código QR de {link}",
-    },
-}
-
 
 def card_text(lang: str, key: str, **values: str) -> str:
-    text = CARD_TEXT.get(lang, {}).get(key) or CARD_TEXT[DEFAULT_LANGUAGE][key]
-    return text.format(**values) if values else text
+    """A string printed on the cards or the sheet: `pocket_card.<key>` in
+    bot/locales/<lang>.cards.yaml (`about.<category>` describes a topic's card)."""
+    return t(lang, f"pocket_card.{key}", **values)
 
 
 class CardsError(Exception):

@@ -15,10 +15,10 @@ from typing import ClassVar
 import pytest
 
 from bot import cards, deeplinks
-from bot.cards import CARD_TEXT, Card, add_arguments, describe, payload, render_sheet, url
+from bot.cards import Card, add_arguments, card_text, describe, payload, render_sheet, url
 from bot.config import Config, Secret
 from bot.getme import BotAnswer
-from bot.i18n import t
+from bot.i18n import LOCALES_DIR, catalogue, t
 from knowledge.taxonomy import LANGUAGES
 from tests.conftest import SMALL
 
@@ -145,7 +145,7 @@ def test_entries_sheet(tmp_path, capsys):
             "desc": "Take your time. Trust your gut and check the bad date list.",
             "href": link("e_screening-basics_en"),
             "link": link("e_screening-basics_en"),
-            "foot": CARD_TEXT["en"]["footer"],
+            "foot": card_text("en", "footer"),
         },
         {
             "title": "Overdose signs and naloxone",
@@ -154,7 +154,7 @@ def test_entries_sheet(tmp_path, capsys):
             ),
             "href": link("e_overdose-naloxone_en"),
             "link": link("e_overdose-naloxone_en"),
-            "foot": CARD_TEXT["en"]["footer"],
+            "foot": card_text("en", "footer"),
         },
     ]
     assert sheet.count("<svg") == 2
@@ -269,7 +269,7 @@ def test_topic_gives_a_topic_card_then_its_entries(tmp_path, capsys):
         link("t_phone-search_en_r-us"),
         link("e_rights-phone-us_en_r-us"),
     ]
-    assert found[0]["desc"] == CARD_TEXT["en"]["about.rights"]
+    assert found[0]["desc"] == card_text("en", "about.rights")
 
 
 def test_topic_with_nothing_for_the_region_warns(tmp_path, capsys):
@@ -285,7 +285,7 @@ def test_spanish_cards(tmp_path, capsys):
     code, err, sheet = run(tmp_path, capsys, "--topic", "overdose", "--lang", "es", "--bot", BOT)
     assert code == 0, err
     assert '<html lang="es">' in sheet
-    assert CARD_TEXT["es"]["sheet.title"] in sheet
+    assert card_text("es", "sheet.title") in sheet
     assert parse_cards(sheet) == [
         {
             "title": "Sobredosis",
@@ -305,12 +305,15 @@ def test_spanish_cards(tmp_path, capsys):
 
 
 def test_every_language_has_every_card_string():
-    assert set(LANGUAGES) <= set(CARD_TEXT)
-    keys = set(CARD_TEXT["en"])
-    for lang, strings in CARD_TEXT.items():
+    """The cards' strings are a language's `<lang>.cards.yaml`, like any other area."""
+    keys = {k for k in catalogue()["en"] if k.startswith("pocket_card.")}
+    assert {"pocket_card.footer", "pocket_card.sheet.title", "pocket_card.qr.label"} <= keys
+    for lang in LANGUAGES:
+        assert (LOCALES_DIR / f"{lang}.cards.yaml").is_file(), lang
+        strings = {k: v for k, v in catalogue()[lang].items() if k.startswith("pocket_card.")}
         assert set(strings) == keys, lang
         assert all(value.strip() for value in strings.values()), lang
-    assert CARD_TEXT["es"]["footer"] != CARD_TEXT["en"]["footer"]
+    assert card_text("es", "footer") != card_text("en", "footer")
 
 
 def test_wired_into_the_lantern_command(tmp_path):
