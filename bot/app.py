@@ -382,9 +382,11 @@ def add_handlers(application: Application) -> None:
         return CallbackQueryHandler(handler, pattern=callbacks.pattern(*ops))
 
     application.add_handler(buttons(wipe.wipe_button, Op.WIPE))  # never guarded
+    # 🔒 Privacy, before browse: old menus' Privacy buttons (Op.PRIVACY) open it too.
+    application.add_handler(buttons(privacy_settings.on_button, Op.SETTINGS, Op.PRIVACY))
     application.add_handler(buttons(button(browse.on_screen), *browse.SCREENS))
+    application.add_handler(buttons(button(browse.on_close), Op.CLOSE))  # card below results
     application.add_handler(buttons(button(sharing.on_share), Op.SHARE))  # link + QR code
-    application.add_handler(buttons(button(privacy_settings.on_settings), Op.SETTINGS))
     application.add_handler(buttons(button(tips_and_reports.on_action), Op.USER))  # tip, report
     application.add_handler(buttons(button(moderators.on_action), Op.MOD))  # moderators only
     application.add_handler(CallbackQueryHandler(button(browse.on_stale)))  # anything else

@@ -18,6 +18,9 @@ VERSION = "1"
 MAX_BYTES = 64
 MAX_PAGE = 999
 VANISH_CHOICES = ("0", "5", "30", "60")
+# Where a card was opened from, besides a topic (a number): typed search, Need help now.
+FROM_RESULTS = "s"
+FROM_HELP = "n"
 
 _SLUG = SLUG  # entries, topics and regions: what each names is checked by its handler
 _LANG = LANG
@@ -30,19 +33,25 @@ class Op(StrEnum):
     HOME = "h"
     CATEGORY = "c"  # category, page
     TOPIC = "t"  # topic number, page
-    ENTRY = "e"  # entry id, topic number the card was opened from ("" if none)
-    SEARCH_TIPS = "s"
+    # entry id, where the card was opened from: a topic number, FROM_RESULTS, FROM_HELP or
+    # "" (a link); then, optionally, the language to show it in (a query's language)
+    ENTRY = "e"
+    SEARCH_TIPS = "s"  # old menus' Search tips button: how to search
     LANGUAGES = "l"
     SET_LANGUAGE = "L"  # language code
     REGIONS = "r"  # page
     SET_REGION = "R"  # region slug, or "" for all regions
-    PRIVACY = "p"
+    PRIVACY = "p"  # old menus' Privacy button: now the same screen as SETTINGS
     HELP = "?"
     WIPE = "W"
-    HELP_NOW = "!"
+    HELP_NOW = "!"  # (), or page and language
+    RESULTS = "f"  # page and language of the search results the pressed message shows
+    CLOSE = "x"  # close this message (a card opened below the results it came from)
     EMERGENCY = "9"
     SHARE = "S"  # "e" or "t", entry id or topic slug
-    SETTINGS = "z"  # (), ("d",) to toggle discreet mode, ("v", minutes) for disappearing
+    # (): the Privacy screen; ("d", "1"|"0"): discreet mode on or off; ("v", minutes) for
+    # disappearing mode; ("d",) toggled discreet mode (buttons sent before 2026-12).
+    SETTINGS = "z"
     USER = "u"  # user flows (share a tip, report a problem): action, then values
     MOD = "M"  # moderator screens: action, then values; the role is re-checked on use
 
@@ -62,16 +71,21 @@ def _check_args(op: Op, args: tuple[str, ...]) -> bool:
             | Op.PRIVACY
             | Op.HELP
             | Op.WIPE
-            | Op.HELP_NOW
             | Op.EMERGENCY
+            | Op.CLOSE
         ):
             return args == ()
+        case Op.HELP_NOW | Op.RESULTS:
+            return (op is Op.HELP_NOW and args == ()) or (
+                len(args) == 2 and bool(_NUM.match(args[0])) and bool(_LANG.match(args[1]))
+            )
         case Op.SHARE:
             return len(args) == 2 and args[0] in ("e", "t") and bool(_SLUG.match(args[1]))
         case Op.SETTINGS:
             return (
                 args == ()
                 or args == ("d",)
+                or (len(args) == 2 and args[0] == "d" and args[1] in ("0", "1"))
                 or (len(args) == 2 and args[0] == "v" and args[1] in VANISH_CHOICES)
             )
         case Op.CATEGORY:
@@ -85,11 +99,13 @@ def _check_args(op: Op, args: tuple[str, ...]) -> bool:
             )
         case Op.ENTRY:
             return (
-                len(args) == 2
+                len(args) in (2, 3)
                 and bool(_SLUG.match(args[0]))
                 and (
-                    args[1] == "" or (bool(_NUM.match(args[1])) and int(args[1]) < len(ALL_TOPICS))
+                    args[1] in ("", FROM_RESULTS, FROM_HELP)
+                    or (bool(_NUM.match(args[1])) and int(args[1]) < len(ALL_TOPICS))
                 )
+                and (len(args) == 2 or bool(_LANG.match(args[2])))
             )
         case Op.SET_LANGUAGE:
             return len(args) == 1 and bool(_LANG.match(args[0]))

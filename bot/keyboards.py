@@ -101,30 +101,29 @@ def _nav(lang: str, page: int, count: int, op: Op, *prefix: object) -> list[Butt
     return row
 
 
-def main_menu(lang: str) -> InlineKeyboardMarkup:
-    return _keyboard(
+def main_menu(lang: str, discreet_off: bool = False) -> InlineKeyboardMarkup:
+    """Eight buttons, 🆘 first. `discreet_off` adds one more, first, that says discreet mode
+    is off and turns it on in one tap (for /start: Lantern cannot know that a setting
+    lapsed for someone it forgot, so it says what holds now)."""
+    rows = [
+        [_button(t(lang, "btn.helpnow"), Op.HELP_NOW)],
         [
-            [_button(t(lang, "btn.helpnow"), Op.HELP_NOW)],
-            [
-                _button(t(lang, "btn.safety"), Op.CATEGORY, "safety", 0),
-                _button(t(lang, "btn.rights"), Op.CATEGORY, "rights", 0),
-            ],
-            [
-                _button(t(lang, "btn.services"), Op.CATEGORY, "services", 0),
-                _button(t(lang, "btn.search"), Op.SEARCH_TIPS),
-            ],
-            [_button(t(lang, "btn.share"), Op.USER, "sh")],
-            [
-                _button(t(lang, "btn.language"), Op.LANGUAGES),
-                _button(t(lang, "btn.region"), Op.REGIONS, 0),
-            ],
-            [_button(t(lang, "btn.privacy"), Op.PRIVACY), _button(t(lang, "btn.help"), Op.HELP)],
-            [
-                _button(t(lang, "btn.settings"), Op.SETTINGS),
-                _button(t(lang, "btn.wipe"), Op.WIPE),
-            ],
-        ]
-    )
+            _button(t(lang, "btn.safety"), Op.CATEGORY, "safety", 0),
+            _button(t(lang, "btn.rights"), Op.CATEGORY, "rights", 0),
+        ],
+        [
+            _button(t(lang, "btn.services"), Op.CATEGORY, "services", 0),
+            _button(t(lang, "btn.share"), Op.USER, "sh"),
+        ],
+        [
+            _button(t(lang, "btn.language"), Op.LANGUAGES),
+            _button(t(lang, "btn.privacy"), Op.SETTINGS),
+        ],
+        [_button(t(lang, "btn.wipe"), Op.WIPE)],
+    ]
+    if discreet_off:
+        rows.insert(1, [_button(t(lang, "btn.discreet_turn_on"), Op.SETTINGS, "d", 1)])
+    return _keyboard(rows)
 
 
 def home_only(lang: str) -> InlineKeyboardMarkup:
@@ -165,13 +164,15 @@ def topic_menu(
 
 
 def entry_menu(
-    lang: str, from_topic: str | None, entry_id: str | None = None
+    lang: str,
+    back: tuple[Op, tuple[object, ...]],
+    entry_id: str | None = None,
+    related: Sequence[tuple[str, str]] = (),
 ) -> InlineKeyboardMarkup:
-    row = []
-    if from_topic is not None:
-        row.append(_button(t(lang, "btn.back"), Op.TOPIC, topic_number(from_topic), 0))
-    row.append(_home(lang))
-    rows = [row]
+    """A card's buttons, in the same places on every card: Back and Menu, then Share and
+    Report; links to related entries after them; 🧹 Wipe always last, on its own, so a
+    thumb that learned where Report is never wipes the chat by surprise."""
+    rows = [[_button(t(lang, "btn.back"), back[0], *back[1]), _home(lang)]]
     if entry_id is not None:
         rows.append(
             [
@@ -179,6 +180,8 @@ def entry_menu(
                 _button(t(lang, "btn.report"), Op.USER, "rep", entry_id),
             ]
         )
+    for title, target in related:
+        rows.append([_button(shorten("➡️ " + title), Op.ENTRY, target, "")])
     rows.append([_button(t(lang, "btn.wipe"), Op.WIPE)])
     return _keyboard(rows)
 
@@ -192,11 +195,42 @@ def buttons(rows: Sequence[Sequence[tuple[str, Op, tuple[object, ...]]]]) -> Inl
     return _keyboard([[_button(label, op, *args) for label, op, args in row] for row in rows])
 
 
-def results_menu(lang: str, entries: Sequence[Entry]) -> InlineKeyboardMarkup:
-    rows = [
-        [_button(shorten(f"{KIND_MARK[e.kind]} {e.text(lang).title}"), Op.ENTRY, e.id, "")]
-        for e in entries
-    ]
+def entry_label(entry: Entry, lang: str, where: str = "") -> str:
+    """An entry as a list button: its kind, its title, and where it applies if asked."""
+    label = f"{KIND_MARK[entry.kind]} {entry.text(lang).title}"
+    return shorten(f"{label} · {where}" if where else label)
+
+
+def results_menu(
+    lang: str,
+    entries: Sequence[tuple[Entry, str]],
+    *,
+    page: int,
+    more: bool,
+    urgent: bool,
+    choose_region: bool,
+    switch_to: str | None,
+    interface: str,
+) -> InlineKeyboardMarkup:
+    """Search results: (entry, where it applies) pairs, in `lang`. The cards open below the
+    results, so Back (closing the card) shows them again."""
+    rows: list[list[Button]] = []
+    if urgent:
+        rows.append([_button(t(lang, "btn.helpnow"), Op.HELP_NOW, 0, lang)])
+    shown_in = () if lang == interface else (lang,)
+    for entry, where in entries:
+        rows.append([_button(entry_label(entry, lang, where), Op.ENTRY, entry.id, "s", *shown_in)])
+    nav = []
+    if page > 0:
+        nav.append(_button(t(lang, "btn.prev"), Op.RESULTS, page - 1, lang))
+    if more:
+        nav.append(_button(t(lang, "btn.more"), Op.RESULTS, page + 1, lang))
+    if nav:
+        rows.append(nav)
+    if choose_region:
+        rows.append([_button(t(lang, "btn.choose_region"), Op.REGIONS, 0)])
+    if switch_to is not None:
+        rows.append([_button(t(switch_to, "btn.switch_language"), Op.SET_LANGUAGE, switch_to)])
     rows.append([_home(lang)])
     # Built afresh, never cached: which entries a search found says what was searched.
     return _built(tuple(tuple(row) for row in rows))
@@ -207,6 +241,7 @@ def language_menu(lang: str) -> InlineKeyboardMarkup:
         [_button(("✓ " if code == lang else "") + t(code, "language_name"), Op.SET_LANGUAGE, code)]
         for code in languages()
     ]
+    rows.append([_button(t(lang, "btn.region"), Op.REGIONS, 0)])  # the menu's 🌐 has both
     rows.append([_home(lang)])
     return _keyboard(rows)
 
@@ -238,11 +273,22 @@ def region_menu(
 
 
 def settings_menu(lang: str, discreet: bool, vanish: int | None) -> InlineKeyboardMarkup:
-    state = t(lang, "vanish.minutes", minutes=vanish) if vanish else t(lang, "vanish.off")
-    choices = [
+    """The Privacy screen's buttons: each a choice, the current one ticked (the state is in
+    the text; no button only shows it)."""
+
+    def ticked(label: str, chosen: bool) -> str:
+        return ("✓ " if chosen else "") + label
+
+    discreet_row = [
+        _button(ticked(t(lang, "btn.discreet_on"), discreet), Op.SETTINGS, "d", 1),
+        _button(ticked(t(lang, "btn.discreet_off"), not discreet), Op.SETTINGS, "d", 0),
+    ]
+    vanish_row = [
         _button(
-            ("✓ " if (vanish or 0) == int(m) else "")
-            + (t(lang, "vanish.minutes", minutes=m) if m != "0" else t(lang, "vanish.off")),
+            ticked(
+                t(lang, "vanish.minutes", minutes=m) if m != "0" else t(lang, "vanish.off"),
+                (vanish or 0) == int(m),
+            ),
             Op.SETTINGS,
             "v",
             m,
@@ -250,17 +296,7 @@ def settings_menu(lang: str, discreet: bool, vanish: int | None) -> InlineKeyboa
         for m in ("0", "5", "30", "60")
     ]
     return _keyboard(
-        [
-            [
-                _button(
-                    t(lang, "btn.discreet_on" if discreet else "btn.discreet_off"), Op.SETTINGS, "d"
-                )
-            ],
-            [_button(t(lang, "btn.vanish", state=state), Op.SETTINGS)],
-            choices,
-            [_button(t(lang, "btn.wipe"), Op.WIPE)],
-            [_home(lang)],
-        ]
+        [discreet_row, vanish_row, [_button(t(lang, "btn.wipe"), Op.WIPE)], [_home(lang)]]
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from telegram import InlineKeyboardMarkup
 
 from bot import keyboards, render
+from bot.callbacks import FROM_HELP, FROM_RESULTS, Op, topic_number
 from bot.i18n import t
 from knowledge.base import KnowledgeBase
 from knowledge.normalize import query_tokens
@@ -20,6 +21,9 @@ SEARCH_RESULTS = 6
 class Screen:
     text: str
     markup: InlineKeyboardMarkup
+    # After a button: shown below the pressed message instead of replacing it (a card
+    # opened from search results leaves the results where they are).
+    below: bool = False
 
 
 def home(lang: str, notice: str | None = None) -> Screen:
@@ -27,8 +31,9 @@ def home(lang: str, notice: str | None = None) -> Screen:
     return Screen(text, keyboards.main_menu(lang))
 
 
-def welcome(lang: str) -> Screen:
-    return Screen(t(lang, "start"), keyboards.main_menu(lang))
+def welcome(lang: str, discreet_off: bool = False) -> Screen:
+    """/start: the greeting and the menu; `discreet_off` offers discreet mode in one tap."""
+    return Screen(t(lang, "start"), keyboards.main_menu(lang, discreet_off))
 
 
 def category(kb: KnowledgeBase, lang: str, region: str | None, name: str, page: int) -> Screen:
@@ -61,15 +66,26 @@ def entry(
     entry_id: str,
     from_topic: str | None,
     today: date,
+    *,
+    origin: str = "",
 ) -> Screen | None:
+    """A card. Back returns where it was opened from: the topic list, Need help now, or
+    the search results above it (the card closes); from a link, the card's first topic."""
     found = kb.get(entry_id, region)
     if found is None:
         return None
-    if from_topic is not None and from_topic not in found.topics:
-        from_topic = None
+    back: tuple[Op, tuple[object, ...]]
+    if origin == FROM_RESULTS:
+        back = (Op.CLOSE, ())
+    elif origin == FROM_HELP:
+        back = (Op.HELP_NOW, (0, lang))
+    else:
+        topic = from_topic if from_topic in found.topics else found.topics[0]
+        back = (Op.TOPIC, (topic_number(topic), 0))
     return Screen(
         render.entry_card(found, lang, today),
-        keyboards.entry_menu(lang, from_topic, found.id),
+        keyboards.entry_menu(lang, back, found.id),
+        below=origin == FROM_RESULTS,
     )
 
 
@@ -98,5 +114,13 @@ def regions(kb: KnowledgeBase, lang: str, current: str | None, page: int) -> Scr
 
 
 def simple(lang: str, key: str) -> Screen:
-    """Help, privacy and search tips: fixed text with a way home."""
+    """Help and how to search: fixed text with a way home (and help with 🆘 Need help now,
+    which its text points to)."""
+    if key == "help":
+        return Screen(
+            t(lang, key),
+            keyboards.buttons(
+                [[(t(lang, "btn.helpnow"), Op.HELP_NOW, ())], [(t(lang, "btn.home"), Op.HOME, ())]]
+            ),
+        )
     return Screen(t(lang, key), keyboards.home_only(lang))

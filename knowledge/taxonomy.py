@@ -57,3 +57,5 @@ LANGUAGES: tuple[str, ...] = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 GLOBAL_REGION = "global"
 EXAMPLE_REGION = "example"
+# "My place is not listed": what applies everywhere, and a plain word that it is general.
+OTHER_REGION = "other"

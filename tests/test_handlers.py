@@ -50,13 +50,15 @@ async def test_start_shows_greeting_and_main_menu(bot):
     assert sent["text"] == t("en", "start")
     labels = [text for text, _ in buttons(sent)]
     for key in (
+        "btn.helpnow",
+        "btn.discreet_turn_on",  # discreet mode is off: one tap turns it on
         "btn.safety",
         "btn.rights",
         "btn.services",
-        "btn.search",
+        "btn.share",
         "btn.language",
-        "btn.region",
         "btn.privacy",
+        "btn.wipe",
     ):
         assert t("en", key) in labels
     assert sent["parse_mode"] == "HTML"
@@ -141,7 +143,7 @@ async def test_typed_misspelled_question_finds_entries(bot):
     app, request = bot
     await feed(app, message_update("how do i chek a new cleint"))
     sent = request.last()
-    assert sent["text"] == t("en", "search.results")
+    assert sent["text"].startswith("🔎 “")
     first_text, first_data = buttons(sent)[0]
     assert "Screening a new client" in first_text
     assert callbacks.decode(first_data).args[0] == "screening-basics"
@@ -151,7 +153,7 @@ async def test_search_in_spanish(bot):
     app, request = bot
     await feed(app, message_update("sobredosis q hago", sender=user(lang="es")))
     sent = request.last()
-    assert sent["text"] == t("es", "search.results")
+    assert sent["text"].startswith("🔎 “")
     assert "Señales de sobredosis" in buttons(sent)[0][0]
 
 
@@ -176,11 +178,15 @@ async def test_deep_link_opens_topic(bot):
     assert "Overdose" in request.last()["text"]
 
 
-@pytest.mark.parametrize("payload", ["nonsense", "e_no-such-entry", "t_no-topic", "x" * 80])
-async def test_unknown_deep_links_fall_back_to_the_menu(bot, payload):
+@pytest.mark.parametrize(
+    "payload", ["nonsense", "e_no-such-entry", "t_no-topic", "x" * 80, "z_v7", "inv"]
+)
+async def test_unknown_deep_links_say_so_above_the_menu(bot, payload):
     app, request = bot
     await feed(app, message_update(f"/start {payload}"))
-    assert request.last()["text"] == t("en", "start")
+    sent = request.last()
+    assert sent["text"] == f"{t('en', 'start.link_out_of_date')}\n\n{t('en', 'menu')}"
+    assert buttons(sent)[0][0] == t("en", "btn.helpnow")
 
 
 async def test_language_switch_is_remembered(bot):

@@ -32,7 +32,7 @@ def test_the_same_screen_gets_the_same_keyboard_object():
 def test_serialised_keyboards_match_ptb_and_cannot_be_changed_by_a_caller():
     for markup in (
         keyboards.main_menu("es"),
-        keyboards.entry_menu("en", "overdose", "some-entry"),
+        keyboards.entry_menu("en", (Op.TOPIC, (3, 0)), "some-entry"),
         keyboards.private_chat_link("en", "lantern_bot"),
         keyboards.settings_menu("es", True, 30),
     ):
@@ -43,8 +43,10 @@ def test_serialised_keyboards_match_ptb_and_cannot_be_changed_by_a_caller():
         assert markup.to_dict() == plain(markup)
     link = keyboards.private_chat_link("en", "lantern_bot").inline_keyboard[0][0]
     assert link.url == "https://t.me/lantern_bot" and link.callback_data is None
-    vanish = keyboards.settings_menu("en", False, None).inline_keyboard[1][0]
-    assert vanish.callback_data == encode(Op.SETTINGS)
+    # Every Privacy button is a choice (the state is in the text): none only shows a state.
+    settings = keyboards.settings_menu("en", False, None).inline_keyboard
+    assert encode(Op.SETTINGS) not in [b.callback_data for row in settings for b in row]
+    assert [b.text for b in settings[0]] == ["🕶 Discreet: on", "✓ 🕶 Discreet: off"]
 
 
 def test_the_cache_of_keyboards_is_bounded():

@@ -10,7 +10,9 @@ import threading
 
 import numpy as np
 
-from bot import keyboards, screens
+from bot import keyboards
+from bot.handlers import search
+from bot.services import Services
 from knowledge.base import KnowledgeBase
 from knowledge.normalize import fold
 
@@ -100,6 +102,6 @@ def test_known_words_are_cached_under_the_index_s_own_strings(small_kb):
 def test_the_results_keyboard_is_not_cached(small_kb):
     # Which entries a search found says what was searched: that keyboard is built afresh.
     keyboards._frozen.cache_clear()
-    screen = screens.search(small_kb, "en", None, "screening a new client")
+    screen = search.answer(Services(small_kb), "en", None, "screening a new client")
     assert "Screening a new client" in str(screen.markup.to_dict())
     assert keyboards._frozen.cache_info().currsize == 0

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 
 from telegram import Update, User
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import callbacks, keyboards, screens
 from bot.callbacks import Op
-from bot.handlers import help_now
+from bot.handlers import help_now, search
 from bot.handlers.common import send, services, user_lang, user_region
 from bot.i18n import languages, t
 from bot.render import esc
 from bot.services import Services
+from knowledge.taxonomy import OTHER_REGION
 
 log = logging.getLogger("lantern.handlers")
 
@@ -28,6 +30,7 @@ SCREENS = (
     Op.PRIVACY,
     Op.HELP,
     Op.HELP_NOW,
+    Op.RESULTS,
     Op.EMERGENCY,
     Op.LANGUAGES,
     Op.SET_LANGUAGE,
@@ -43,6 +46,22 @@ async def on_screen(
     lang = user_lang(update, context)
     screen = _screen_for(update, context, action, lang)
     await send(update, screen or screens.home(lang, t(lang, "expired")))
+
+
+async def on_close(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action
+) -> None:
+    """Back on a card opened below search results: the card goes, the results show."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if message is not None:
+        try:
+            await context.bot.delete_message(message.chat.id, message.message_id)
+            return
+        except TelegramError:
+            pass  # too old to delete (48 hours): show the menu in its place instead
+    lang = user_lang(update, context)
+    await send(update, screens.home(lang))
 
 
 async def on_stale(
@@ -69,8 +88,11 @@ def _screen_for(
         case Op.TOPIC:
             return screens.topic(kb, lang, region, callbacks.topic_at(args[0]), int(args[1]))
         case Op.ENTRY:
-            from_topic = callbacks.topic_at(args[1]) if args[1] else None
-            return screens.entry(kb, lang, region, args[0], from_topic, svc.today())
+            from_topic = callbacks.topic_or_none(args[1])
+            shown_in = args[2] if len(args) == 3 and args[2] in languages() else lang
+            return screens.entry(
+                kb, shown_in, region, args[0], from_topic, svc.today(), origin=args[1]
+            )
         case Op.SEARCH_TIPS:
             return screens.simple(lang, "search.tips")
         case Op.PRIVACY:
@@ -78,7 +100,12 @@ def _screen_for(
         case Op.HELP:
             return screens.simple(lang, "help")
         case Op.HELP_NOW:
+            if args:
+                shown_in = args[1] if args[1] in languages() else lang
+                return help_now.help_now_screen(svc, shown_in, region, int(args[0]))
             return help_now.help_now_screen(svc, lang, region)
+        case Op.RESULTS:
+            return search.page_of_results(update, svc, lang, region, int(args[0]))
         case Op.EMERGENCY:
             return help_now.emergency_screen(lang)
         case Op.LANGUAGES:
@@ -106,4 +133,6 @@ def _set_region(svc: Services, user: User | None, lang: str, slug: str) -> scree
     if region is None:
         return None
     svc.prefs.set(user.id, region=slug)
+    if slug == OTHER_REGION:
+        return screens.home(lang, esc(t(lang, "region.other_set")))
     return screens.home(lang, t(lang, "region.set", region=esc(region.name(lang))))

@@ -46,7 +46,7 @@ def user_region(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | Non
 async def send(update: Update, screen: screens.Screen) -> None:
     """Show a screen: edit the menu in place after a button, else send a new message."""
     query = update.callback_query
-    if query is not None and query.message is not None:
+    if query is not None and query.message is not None and not screen.below:
         try:
             await query.edit_message_text(screen.text, reply_markup=screen.markup)
             return

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, render
-from bot.callbacks import Op
+from bot.callbacks import FROM_HELP, Op
 from bot.handlers.common import send, services, user_lang, user_region
 from bot.i18n import t
 from bot.screens import Screen
@@ -14,8 +14,10 @@ from bot.services import Services
 from knowledge.model import Entry, Kind, Police
 from knowledge.taxonomy import GLOBAL_REGION
 
-HELP_TOPICS = ("overdose", "violence-response", "crisis-support")
-HELP_LIMIT = 8
+HELP_TOPICS = ("violence-response", "overdose", "crisis-support")
+# Buttons for what to do on the first page: the screen fits a phone; More shows the rest.
+FIRST_PAGE = 4
+PAGE = 8
 _POLICE_ORDER = {
     Police.NONE: 0,
     Police.UNKNOWN: 1,
@@ -24,45 +26,90 @@ _POLICE_ORDER = {
 }
 
 
-def help_entries(svc: Services, region: str | None) -> list[Entry]:
-    """Crisis options for the person's region, non-police ones first."""
+def crisis_services(svc: Services, region: str | None) -> list[Entry]:
+    """The region's crisis lines and services, every one of them: those without police
+    first, then in the order the content lists them."""
+    if region is None:
+        return []
+    found = {}
+    for topic in HELP_TOPICS:
+        for entry in svc.kb.topic(topic, region):
+            if entry.kind is Kind.REFERRAL and region in entry.regions:
+                found.setdefault(entry.id, entry)
+
+    def rank(entry: Entry) -> tuple[int, int]:
+        police = _POLICE_ORDER[entry.flags.police_involvement] if entry.flags else 1
+        return (police, svc.kb.position(entry))
+
+    return sorted(found.values(), key=rank)
+
+
+def what_to_do(svc: Services, region: str | None) -> list[Entry]:
+    """What to do right now, before what helps later: violence, then overdose, then
+    crisis; inside each, the content's order (writers put the response first)."""
     found: dict[str, Entry] = {}
     for topic in HELP_TOPICS:
         for entry in svc.kb.topic(topic, region):
-            if region is None and GLOBAL_REGION not in entry.regions:
-                continue  # without a region, only what applies everywhere
-            found.setdefault(entry.id, entry)
-
-    def rank(entry: Entry) -> tuple[int, int, int, str]:
-        # Services without police, then what to do right now, then the rest.
-        if entry.kind is Kind.REFERRAL and entry.flags is not None:
-            police = _POLICE_ORDER[entry.flags.police_involvement]
-            group = 0 if police == 0 else 2
-        else:
-            police, group = 0, 1
-        topic = min(HELP_TOPICS.index(x) for x in entry.topics if x in HELP_TOPICS)
-        return (group, police, topic, entry.id)
-
-    return sorted(found.values(), key=rank)[:HELP_LIMIT]
+            if entry.kind is not Kind.REFERRAL:
+                if region is None and GLOBAL_REGION not in entry.regions:
+                    continue  # without a region, only what applies everywhere
+                found.setdefault(entry.id, entry)
+    return list(found.values())
 
 
-def help_now_screen(svc: Services, lang: str, region: str | None) -> Screen:
-    rows = [
-        [
-            (
-                keyboards.shorten(f"{keyboards.KIND_MARK[e.kind]} {e.text(lang).title}"),
-                Op.ENTRY,
-                (e.id, ""),
-            )
-        ]
-        for e in help_entries(svc, region)
+def _service_line(entry: Entry, lang: str) -> str:
+    """One crisis line as text: its name, its number (phones make it a tap), its hours,
+    and whether police may come."""
+    title = render.esc(entry.text(lang).title)
+    contact = entry.contact
+    parts = [f"<b>{title}</b>"]
+    if contact is not None and contact.phone:
+        parts.append(f"☎️ {render.esc(contact.phone)}")
+    if contact is not None and contact.hours:
+        parts.append(render.esc(contact.hours))
+    police = entry.flags.police_involvement.value if entry.flags else "unknown"
+    note = render.esc(t(lang, f"helpnow.police.{police}"))
+    return "• " + " · ".join(parts) + f"\n  <i>{note}</i>"
+
+
+def help_now_screen(svc: Services, lang: str, region: str | None, page: int = 0) -> Screen:
+    """🆘: the region's crisis lines in the text, what to do right now as buttons, the
+    rest (and each service's full card) one tap away under More."""
+    services_ = crisis_services(svc, region)
+    steps = what_to_do(svc, region)
+    text = [t(lang, "helpnow.title")]
+    if services_:
+        where = svc.kb.snapshot.region(region) if region else None
+        name = where.name(lang) if where else ""
+        text.append(t(lang, "helpnow.lines", region=render.esc(name)))
+        text.extend(_service_line(e, lang) for e in services_)
+    elif region is None:
+        text.append(render.esc(t(lang, "helpnow.pick_region")))
+    else:
+        text.append(render.esc(t(lang, "helpnow.no_lines")))
+    later = steps[FIRST_PAGE:] + services_
+    pages = 1 + -(-len(later) // PAGE)
+    page = min(max(page, 0), pages - 1)
+    if page == 0:
+        shown = steps[:FIRST_PAGE]
+    else:
+        shown = later[(page - 1) * PAGE : page * PAGE]
+        text = [t(lang, "helpnow.more_title")]
+    rows: list[list[tuple[str, Op, tuple[object, ...]]]] = [
+        [(keyboards.entry_label(e, lang), Op.ENTRY, (e.id, FROM_HELP, lang))] for e in shown
     ]
+    nav = []
+    if page > 0:
+        nav.append((t(lang, "btn.prev"), Op.HELP_NOW, (page - 1, lang)))
+    if page < pages - 1:
+        nav.append((t(lang, "btn.more"), Op.HELP_NOW, (page + 1, lang)))
+    if nav:
+        rows.append(nav)
     rows.append([(t(lang, "helpnow.emergency"), Op.EMERGENCY, ())])
-    rows.append([(t(lang, "btn.home"), Op.HOME, ())])
-    text = t(lang, "helpnow.title")
     if region is None:
-        text += "\n" + render.esc(t(lang, "helpnow.more"))
-    return Screen(text, keyboards.buttons(rows))
+        rows.append([(t(lang, "btn.choose_region"), Op.REGIONS, (0,))])
+    rows.append([(t(lang, "btn.home"), Op.HOME, ())])
+    return Screen("\n".join(text), keyboards.buttons(rows))
 
 
 def emergency_screen(lang: str) -> Screen:
