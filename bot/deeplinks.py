@@ -1,4 +1,11 @@
-"""`/start <payload>` deep links: `e_<entry>` or `t_<topic>`, then optional `_<lang>`, `_<region>`.
+"""`/start <payload>` deep links.
+
+- `e_<entry>` or `t_<topic>`, then optional `_<lang>`, `_<region>`: open that card or topic.
+- `z_<settings>`: turn privacy settings on, e.g. `z_d` (discreet mode), `z_v30` (messages
+  disappear 30 minutes after the last one), `z_d-v30` (both). Someone can bookmark it to
+  turn their settings back on in one tap after Lantern has forgotten them. It carries the
+  settings, never the person: everyone with the same settings gets the same link, and it
+  says nothing a glance at it would give away.
 
 Telegram allows 1-64 characters of [A-Za-z0-9_-]; ids and slugs use only [a-z0-9-], so
 '_' separates the parts unambiguously.
@@ -9,29 +16,56 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.callbacks import VANISH_CHOICES
 from knowledge.ids import LANG, SLUG
 
 MAX_PAYLOAD = 64
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SLUG = SLUG  # entries, topics and regions alike; the lookup decides what exists
 _LANG = LANG
+_SETTINGS = re.compile(r"^(d)?(?:-?v([0-9]{1,3}))?$")
+VANISH_MINUTES = tuple(int(m) for m in VANISH_CHOICES if m != "0")
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    kind: str  # "entry" or "topic"
-    target: str
+    kind: str  # "entry", "topic" or "settings"
+    target: str  # an entry id or topic slug; for settings, what the link turns on
     lang: str | None = None
     region: str | None = None
 
+    @property
+    def discreet(self) -> bool:
+        """For a settings link: whether it turns discreet mode on."""
+        return self.kind == "settings" and self.target.startswith("d")
+
+    @property
+    def vanish_minutes(self) -> int | None:
+        """For a settings link: the disappearing mode it turns on, if any."""
+        found = _SETTINGS.match(self.target) if self.kind == "settings" else None
+        return int(found.group(2)) if found and found.group(2) else None
+
+
+def settings(discreet: bool, vanish_minutes: int | None) -> Link | None:
+    """The link that turns these settings on, or None when there is nothing to turn on."""
+    parts = (["d"] if discreet else []) + ([f"v{vanish_minutes}"] if vanish_minutes else [])
+    if not parts:
+        return None
+    if vanish_minutes and vanish_minutes not in VANISH_MINUTES:
+        raise ValueError("not a disappearing mode Lantern offers")
+    return Link("settings", "-".join(parts))
+
 
 def encode(link: Link) -> str:
-    parts = ["e" if link.kind == "entry" else "t", link.target]
-    if link.lang:
-        parts.append(link.lang)
-    if link.region:
-        parts.append(f"r-{link.region}")
-    payload = "_".join(parts)
+    if link.kind == "settings":
+        payload = f"z_{link.target}"
+    else:
+        parts = ["e" if link.kind == "entry" else "t", link.target]
+        if link.lang:
+            parts.append(link.lang)
+        if link.region:
+            parts.append(f"r-{link.region}")
+        payload = "_".join(parts)
     if not _PAYLOAD.match(payload):
         raise ValueError("deep link payload would be invalid or over 64 characters")
     return payload
@@ -42,6 +76,8 @@ def decode(payload: str | None) -> Link | None:
     if not payload or not _PAYLOAD.match(payload):
         return None
     head, *rest = payload.split("_")
+    if head == "z":
+        return _settings(rest)
     if head not in ("e", "t") or not rest or not _SLUG.match(rest[0]):
         return None
     lang = region = None
@@ -53,3 +89,15 @@ def decode(payload: str | None) -> Link | None:
         else:
             return None
     return Link("entry" if head == "e" else "topic", rest[0], lang, region)
+
+
+def _settings(rest: list[str]) -> Link | None:
+    if len(rest) != 1:
+        return None
+    found = _SETTINGS.match(rest[0])
+    if found is None or not rest[0]:
+        return None
+    minutes = int(found.group(2)) if found.group(2) else None
+    if minutes is not None and minutes not in VANISH_MINUTES:
+        return None
+    return settings(bool(found.group(1)), minutes)

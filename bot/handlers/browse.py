@@ -27,7 +27,6 @@ SCREENS = (
     Op.TOPIC,
     Op.ENTRY,
     Op.SEARCH_TIPS,
-    Op.PRIVACY,
     Op.HELP,
     Op.HELP_NOW,
     Op.RESULTS,
@@ -95,8 +94,6 @@ def _screen_for(
             )
         case Op.SEARCH_TIPS:
             return screens.simple(lang, "search.tips")
-        case Op.PRIVACY:
-            return screens.simple(lang, "privacy")
         case Op.HELP:
             return screens.simple(lang, "help")
         case Op.HELP_NOW:
