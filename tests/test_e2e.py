@@ -101,11 +101,11 @@ async def test_deep_link_opens_the_entry_in_its_language(live, shipped_kb):
     await emu.send_text(visitor, f"/start {payload}")
     (card,) = await emu.wait_for_bot_messages(visitor)
     assert card.text.startswith(entry.text("es").title)
-    # A link to a hidden sample entry opens the menu, not the entry.
+    # A link to a hidden sample entry opens the menu, not the entry, and says why.
     hidden = next(e for e in shipped_kb.snapshot.entries if "example" in e.regions)
     await emu.send_text(visitor, f"/start {deeplinks.encode(deeplinks.Link('entry', hidden.id))}")
     (menu,) = await emu.wait_for_bot_messages(visitor)
-    assert menu.text == t("es", "start")
+    assert menu.text == f"{t('es', 'start.link_out_of_date')}\n\n{t('es', 'menu')}"
 
 
 async def test_forged_callback_gets_the_menu(live):
