@@ -112,7 +112,8 @@ async def test_the_daily_refresh_fails_quietly_and_keeps_the_content(broken, cap
     assert "daily refresh failed (OperationalError)" in caplog.text
 
 
-async def test_an_invite_link_opens_the_menu(broken):
+async def test_an_invite_link_says_it_could_not_be_used_and_opens_the_menu(broken):
     app, request, _ = broken
     await feed(app, message_update("/start inv-abcdefghijklmnop", sender=user(505)))
-    assert request.last()["text"] == t("en", "start")
+    sent = request.last()
+    assert sent["text"] == f"{t('en', 'start.invite_invalid')}\n\n{t('en', 'menu')}"
