@@ -68,6 +68,10 @@ class KnowledgeBase:
         """
         self._state = _State(snapshot, SearchIndex.rebuild(snapshot, self._state.index))
 
+    def position(self, entry: Entry) -> int:
+        """Where the entry stands in the content (writers put what is needed first, first)."""
+        return self._state.position(entry)
+
     def read(self, query: str, lang: str) -> Reading:
         """What a message says before any search: urgency, small talk, its language."""
         return self.words.read(query, lang)
@@ -79,14 +83,9 @@ class KnowledgeBase:
         lang: str,
         region: str | None = None,
         limit: int = 10,
-        reading: Reading | None = None,
     ) -> list[Hit]:
-        """Hits for the query, also searching the content's words for the slang in it."""
-        if reading is None:
-            reading = self.words.read(query, lang)
-        if reading.extra:
-            # The person's own words first: when a query is cut to size, theirs stay.
-            query = f"{query[:MAX_QUERY_CHARS]} {' '.join(reading.extra)}"
+        """Hits for the query, in the content's words for the slang in it (knowledge.words)."""
+        query = self.words.rewrite(query, lang) or query[:MAX_QUERY_CHARS]
         return self._state.index.search(
             query, lang=lang, region=region, limit=limit, show_examples=self.show_examples
         )

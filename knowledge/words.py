@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from knowledge.loader import DEFAULT_CONTENT_DIR, WORDS_FILE, Problem, read_yaml
 from knowledge.normalize import MAX_QUERY_CHARS, words
@@ -41,12 +41,13 @@ class Reading:
     urgent: Urgency | None  # "now": a crisis phrase; "alone": a word like "help", alone
     small_talk: str | None  # a kind from SMALL_TALK_KINDS when that is all it says
     language: str | None  # the language most of its telling words belong to
-    extra: tuple[str, ...]  # the content's words for the slang found, per language
 
 
 @dataclass(frozen=True)
 class Words:
     groups: tuple[Group, ...] = ()
+    # Every synonym phrase: its group (an index into groups) and its language, if only one.
+    synonyms: Mapping[Phrase, tuple[int, str | None]] = field(default_factory=dict)
     crisis: Mapping[Phrase, Urgency] = field(default_factory=dict)
     small_talk: Mapping[Phrase, str] = field(default_factory=dict)
     markers: Mapping[str, str] = field(default_factory=dict)  # word -> its language
@@ -57,44 +58,79 @@ class Words:
         found = words(text[:MAX_QUERY_CHARS])
         urgent: Urgency | None = None
         covered = [False] * len(found)
-        for _phrase, urgency in _matches(found, self.crisis, covered):
-            if urgent != "now":
-                urgent = urgency
-        if urgent == "alone" and not all(
-            covered[i] or found[i] in self.filler for i in range(len(found))
-        ):
-            urgent = None  # "help" among other words is not a call for help
-        talk = self._small_talk(found)
+        # Every place is tried, overlaps too: "help me pego" holds "help me" and "me pego".
+        for i in range(len(found)):
+            match = _match_at(found, i, self.crisis)
+            if match is not None:
+                covered[i : i + len(match[0])] = [True] * len(match[0])
+                if urgent != "now":
+                    urgent = match[1]
+        if urgent is not None:
+            # Only crisis words ("sos", "help please"): Need help now itself. Among other
+            # words, a crisis phrase puts it first; "help" there is just a word.
+            if self._only(found, covered):
+                urgent = "alone"
+            elif urgent == "alone":
+                urgent = None
         counts: dict[str, int] = {}
         for word in found:
             language = self.markers.get(word)
             if language is not None:
                 counts[language] = counts.get(language, 0) + 1
-        group_hits: list[tuple[Group, Phrase]] = []
-        for group in self.groups:
-            hit = next(iter(_matches(found, group.phrases, [False] * len(found))), None)
-            if hit is not None:
-                group_hits.append((group, hit[0]))
-                language = hit[1]
-                if language is not None:
-                    counts[language] = counts.get(language, 0) + 1
+        for _phrase, (_group, language) in _matches(found, self.synonyms, [False] * len(found)):
+            if language is not None:
+                counts[language] = counts.get(language, 0) + 1
         language = _leading(counts, lang)
-        extra: list[str] = []
-        for group, _phrase in group_hits:
-            for code in dict.fromkeys((language or lang, lang)):
-                main = group.main.get(code)
-                if main and not _within(tuple(main.split()), found) and main not in extra:
-                    extra.append(main)
-        return Reading(urgent, talk, language, tuple(extra))
+        return Reading(urgent, self._small_talk(found), language)
+
+    def rewrite(self, text: str, lang: str) -> str:
+        """The query as the content of `lang` words it: slang from another language is
+        replaced by the content's word, slang in `lang` gets the content's word added."""
+        found = words(text[:MAX_QUERY_CHARS])
+        kept: list[str] = []
+        added: list[str] = []
+        i = 0
+        while i < len(found):
+            match = _match_at(found, i, self.synonyms)
+            if match is None:
+                kept.append(found[i])
+                i += 1
+                continue
+            phrase, (group, language) = match
+            main = self.groups[group].main.get(lang)
+            if language is not None and language != lang and main:
+                kept.append(main)  # a word of the other language, in this one
+            else:
+                kept.extend(phrase)
+                if main and not _within(tuple(main.split()), found):
+                    added.append(main)
+            i += len(phrase)
+        # The person's own words first: when a query is cut to size, theirs stay.
+        return " ".join(dict.fromkeys([*kept, *added]))
+
+    def _only(self, found: list[str], covered: list[bool]) -> bool:
+        """Whether every word was matched, or is one that changes nothing ("please")."""
+        return all(seen or word in self.filler for word, seen in zip(found, covered, strict=True))
 
     def _small_talk(self, found: list[str]) -> str | None:
         if not found:
             return None
         covered = [False] * len(found)
         kinds = [kind for _, kind in _matches(found, self.small_talk, covered)]
-        if not kinds or not all(covered[i] or found[i] in self.filler for i in range(len(found))):
+        if not kinds or not self._only(found, covered):
             return None
         return "thanks" if "thanks" in kinds else kinds[0]
+
+
+def _match_at(
+    found: list[str], i: int, phrases: Mapping[Phrase, object]
+) -> tuple[Phrase, Any] | None:
+    """The longest phrase of `phrases` starting at word `i`."""
+    for size in range(min(MAX_PHRASE_WORDS, len(found) - i), 0, -1):
+        phrase = tuple(found[i : i + size])
+        if phrase in phrases:
+            return phrase, phrases[phrase]
+    return None
 
 
 def _matches(
@@ -103,16 +139,14 @@ def _matches(
     """Phrases of `phrases` in `found`, longest first at each place; marks their words."""
     i = 0
     while i < len(found):
-        for size in range(min(MAX_PHRASE_WORDS, len(found) - i), 0, -1):
-            phrase = tuple(found[i : i + size])
-            if phrase in phrases:
-                for j in range(i, i + size):
-                    covered[j] = True
-                yield phrase, phrases[phrase]
-                i += size
-                break
-        else:
+        match = _match_at(found, i, phrases)
+        if match is None:
             i += 1
+            continue
+        for j in range(i, i + len(match[0])):
+            covered[j] = True
+        yield match
+        i += len(match[0])
 
 
 def _within(phrase: Phrase, found: list[str]) -> bool:
@@ -254,7 +288,11 @@ def parse(data: object, where: str) -> tuple[Words, list[Problem]]:
         )
         for word in phrase
     )
-    return Words(tuple(groups), crisis, talk, markers, filler), problems
+    synonyms: dict[Phrase, tuple[int, str | None]] = {}
+    for number, group in enumerate(groups):
+        for phrase, language in group.phrases.items():
+            synonyms.setdefault(phrase, (number, language))
+    return Words(tuple(groups), synonyms, crisis, talk, markers, filler), problems
 
 
 @functools.cache

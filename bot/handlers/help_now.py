@@ -45,8 +45,8 @@ def crisis_services(svc: Services, region: str | None) -> list[Entry]:
 
 
 def what_to_do(svc: Services, region: str | None) -> list[Entry]:
-    """What to do right now, before what helps later: violence, then overdose, then
-    crisis; inside each, the content's order (writers put the response first)."""
+    """What to do right now, before what helps later, in the content's order: writers put
+    what is needed in the moment first (knowledge/content/safety.yaml, "Right now")."""
     found: dict[str, Entry] = {}
     for topic in HELP_TOPICS:
         for entry in svc.kb.topic(topic, region):
@@ -54,7 +54,7 @@ def what_to_do(svc: Services, region: str | None) -> list[Entry]:
                 if region is None and GLOBAL_REGION not in entry.regions:
                     continue  # without a region, only what applies everywhere
                 found.setdefault(entry.id, entry)
-    return list(found.values())
+    return sorted(found.values(), key=lambda e: (e.kind is not Kind.TIP, svc.kb.position(e)))
 
 
 def _service_line(entry: Entry, lang: str) -> str:

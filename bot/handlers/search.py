@@ -68,7 +68,7 @@ def answer(svc: Services, ui: str, region: str | None, query: str, page: int = 0
         return screens.home(lang, t(lang, f"talk.{reading.small_talk}"))
     if reading.urgent == "alone":
         return help_now.help_now_screen(svc, lang, region)
-    hits = kb.search(query, lang=lang, region=region, limit=MAX_RESULTS, reading=reading)
+    hits = kb.search(query, lang=lang, region=region, limit=MAX_RESULTS)
     if not hits:
         if reading.urgent == "now":
             return help_now.help_now_screen(svc, lang, region)
