@@ -28,6 +28,12 @@ def visible_length(html_text: str) -> int:
     return len(html.unescape(_TAG.sub("", html_text)))
 
 
+def human_date(day: date, lang: str) -> str:
+    """A date as people read it in their language ("1 Nov 2026", "1 nov 2026"), not ISO."""
+    months = t(lang, "date.months").split()
+    return t(lang, "date.format", day=day.day, month=months[day.month - 1], year=day.year)
+
+
 def language_name(code: str, lang: str) -> str:
     """A language's name in `lang` ("Spanish" in English, "español" in Spanish), from
     `language.name.<code>` in bot/locales/<lang>.languages.yaml; the code if it has none."""
@@ -76,9 +82,11 @@ def entry_card(entry: Entry, lang: str, today: date) -> str:
                 lines.append(esc(t(lang, f"card.{field}", value=value)))
         if lines:
             parts.append(f"<b>{esc(t(lang, 'card.contact'))}</b>\n" + "\n".join(lines))
-    freshness = [esc(t(lang, "card.checked", date=entry.verified.isoformat()))]
+    freshness = [esc(t(lang, "card.checked", date=human_date(entry.verified, lang)))]
     if entry.is_overdue(today):
-        freshness.append(esc(t(lang, "card.outdated", date=entry.review_by.isoformat())))
+        freshness.append(
+            esc(t(lang, "card.outdated", date=human_date(entry.review_by, lang)))
+        )
     parts.append("<i>" + " ".join(freshness) + "</i>")
     return "\n\n".join(parts)
 

@@ -373,3 +373,25 @@ async def test_reading_and_paging_keep_nothing_of_what_was_typed(bot):
     strings, _ = reachable(svc)
     assert not any(canary in s for s in strings)
     assert not any(canary in s for s in reachable(copy.copy(app.bot_data))[0])
+
+
+def test_dates_read_as_people_read_them():
+    from datetime import date
+
+    assert render.human_date(date(2026, 11, 1), "en") == "1 Nov 2026"
+    assert render.human_date(date(2026, 11, 1), "es") == "1 nov 2026"
+    assert render.human_date(date(2027, 1, 31), "es") == "31 ene 2027"
+
+
+async def test_topic_lists_follow_the_contents_order(bot):
+    app, request, _svc = bot
+    number = callbacks.topic_number("police-encounters")
+    sent = await press(app, request, callbacks.encode(Op.TOPIC, number, 0))
+    assert "If police stop you" in labels(sent)[0]
+    overdose = await press(
+        app, request, callbacks.encode(Op.TOPIC, callbacks.topic_number("overdose"), 0)
+    )
+    names = labels(overdose)
+    first_aid = next(i for i, n in enumerate(names) if "naloxone" in n)
+    prevention = next(i for i, n in enumerate(names) if "Fentanyl in the supply" in n)
+    assert first_aid < prevention

@@ -76,7 +76,7 @@ async def test_referral_card_shows_flags_in_plain_words(live):
     (results,) = await emu.wait_for_bot_messages(sam)
     await emu.press(sam, results, results.buttons[0][0][1])
     (card,) = await emu.wait_for_bot_messages(sam)
-    assert "Before you go:" in card.text
+    assert "Good to know:" in card.text
     assert any(word in card.text for word in ("police", "Police"))
 
 

@@ -82,7 +82,7 @@ async def test_browse_category_topic_entry_and_back(bot):
     card = request.last()
     assert card["text"].startswith("<b>Screening a new client</b>")
     assert "<b>Trust your gut</b>" in card["text"]
-    assert "Last checked 2026-11-01." in card["text"]
+    assert "Last checked 1 Nov 2026." in card["text"]
     await feed(app, callback_update(data_for(card, "Back")))
     assert request.last()["text"] == topic["text"]
     await feed(app, callback_update(data_for(card, "Menu")))
