@@ -1,0 +1,125 @@
+"""Query word to indexed words: itself, its stem, words it begins, and close misspellings,
+with a cache that only ever holds words of the content."""
+
+from __future__ import annotations
+
+import bisect
+
+from knowledge.normalize import stem
+from knowledge.search.postings import TermStats
+from knowledge.search.spelling import FuzzyTables, fuzzy_cutoff
+from knowledge.search.tuning import (
+    EXPANSION_CACHE,
+    EXPANSION_LIMIT,
+    NEIGHBOUR_FACTOR,
+    PREFIX_SCAN,
+    PREFIX_SIMILARITY,
+)
+from knowledge.search.vocabulary import Vocabulary
+
+# (term, similarity, rarity cap) for each indexed word a query word stands for.
+Expansion = tuple[tuple[int, float, float], ...]
+
+
+class Expander:
+    """The indexed words a query word stands for, for one index."""
+
+    __slots__ = ("cache", "fuzzy", "stats", "vocab", "vocabulary")
+
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        vocabulary: tuple[str, ...],
+        stats: TermStats,
+        fuzzy: FuzzyTables,
+    ) -> None:
+        self.vocab = vocab
+        self.vocabulary = vocabulary  # the live words, sorted
+        self.stats = stats
+        self.fuzzy = fuzzy
+        # Keyed by the vocabulary's own str objects, never by a query's (see `expand`).
+        self.cache: dict[str, Expansion] = {}
+
+    def numbered(self, word: str) -> tuple[tuple[int, float], ...]:
+        """As `expand`, as (number in `vocabulary`, similarity scaled by the cap)."""
+        words = self.vocab.words
+        return tuple(
+            (bisect.bisect_left(self.vocabulary, words[term]), similarity * cap)
+            for term, similarity, cap in self.expand(word)
+        )
+
+    def expand(self, word: str) -> Expansion:
+        """(term, similarity, rarity cap) of the indexed words `word` stands for.
+
+        A word the index knows only from a handful of entries, while a far more common
+        word is one slip away, is most likely that slip (in the query, or in the entries:
+        a large base holds the same typos people type). It is matched as itself and as
+        its common neighbours, and its own rarity is capped at theirs (the cap, <= 1,
+        scales its weight), so a few typo'd entries cannot outrank the word meant.
+        """
+        cached = self.cache.get(word)
+        if cached is not None:
+            return cached
+        df, idf = self.stats.df, self.stats.idf
+        # Only a word the content itself contains may be remembered, under the index's
+        # own copy of it: names, streets and numbers people type are never in the
+        # vocabulary, so they never outlive the search (privacy invariant: no cache
+        # keyed or filled by what people type beyond the words of the content).
+        own = self.vocab.ids.get(word)
+        keep = own is not None and own < len(df) and bool(df[own] > 0)
+        root = stem(word)
+        seen = max(self._df_of(word), self._df_of(root))
+        rare = 0 < seen <= self.stats.rare_df
+        fuzzy = seen == 0 or rare
+        merged: dict[int, float] = {}
+        for form in dict.fromkeys((word, root)):
+            for term, similarity in self._similar(form, fuzzy=fuzzy, more_than=seen):
+                merged[term] = max(merged.get(term, 0.0), similarity)
+        ranked = sorted(merged.items(), key=lambda kv: -kv[1])[: EXPANSION_LIMIT * 2]
+        caps = dict.fromkeys(merged, 1.0)
+        if rare:
+            common = [t for t, _ in ranked if df[t] >= NEIGHBOUR_FACTOR * seen]
+            if common:
+                ceiling = max(float(idf[t]) for t in common)
+                for term, _ in ranked:
+                    if df[term] < NEIGHBOUR_FACTOR * seen and idf[term] > ceiling:
+                        caps[term] = ceiling / float(idf[term])
+        result = tuple((term, similarity, caps[term]) for term, similarity in ranked)
+        if keep and own is not None:
+            if len(self.cache) >= EXPANSION_CACHE:
+                self.cache.clear()
+            self.cache[self.vocab.words[own]] = result
+        return result
+
+    def _known(self, word: str) -> bool:
+        term = self.vocab.ids.get(word)
+        df = self.stats.df
+        return term is not None and term < len(df) and df[term] > 0
+
+    def _df_of(self, word: str) -> int:
+        term = self.vocab.ids.get(word)
+        df = self.stats.df
+        return int(df[term]) if term is not None and term < len(df) else 0
+
+    def _similar(self, word: str, *, fuzzy: bool, more_than: int = 0) -> list[tuple[int, float]]:
+        """Indexed words like `word`: itself, words it begins, and (if `fuzzy`) close
+        misspellings; a rare word's (`more_than` entries) only if far more common."""
+        found: dict[int, float] = {}
+        ids = self.vocab.ids
+        if self._known(word):
+            found[ids[word]] = 1.0
+        vocabulary = self.vocabulary
+        if len(word) >= 4:
+            start = bisect.bisect_left(vocabulary, word)
+            for i in range(start, min(start + PREFIX_SCAN, len(vocabulary))):
+                if not vocabulary[i].startswith(word):
+                    break
+                found.setdefault(ids[vocabulary[i]], PREFIX_SIMILARITY)
+        cutoff = fuzzy_cutoff(len(word)) if fuzzy else None
+        if cutoff is not None:
+            df = self.stats.df
+            for term, score in self.fuzzy.matches(word, cutoff):
+                if more_than and df[term] < NEIGHBOUR_FACTOR * more_than:
+                    continue  # a rare word's neighbours count only if far more common
+                found[term] = max(found.get(term, 0.0), (score / 100.0) ** 2)
+        return list(found.items())

@@ -1,0 +1,101 @@
+"""The index's tables as plain arrays and lists, to save between starts, and back again,
+checked so a damaged or foreign file is refused rather than served."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from knowledge.model import Entry
+from knowledge.search.build import Layout, Tables, live_words
+from knowledge.search.postings import Postings
+from knowledge.search.vocabulary import Vocabulary
+
+
+def export(tables: Tables) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+    """(arrays, vocabulary words by number, phrases by document) of `tables`."""
+    vocab = tables.vocab
+    vocab.commit()
+    arrays = {
+        "stop": vocab.stop,
+        "roots": vocab.roots,
+        "signatures": vocab.signatures,
+        "slot_position": tables.layout.slot_position,
+        "positions": tables.layout.positions,
+        "df": tables.df,
+        "max_code": tables.max_code,
+        "weak_docs": tables.weak.docs,
+        "weak_codes": tables.weak.codes,
+        "weak_offsets": tables.weak.offsets,
+        "strong_docs": tables.strong.docs,
+        "strong_offsets": tables.strong.offsets,
+    }
+    return arrays, list(vocab.words), list(tables.phrases)
+
+
+def restore(
+    entries: tuple[Entry, ...],
+    languages: tuple[str, ...],
+    arrays: dict[str, np.ndarray],
+    words: Sequence[str],
+    phrases: Sequence[str],
+) -> Tables:
+    """The tables `export` described, for `entries` (those they were built from).
+
+    Raises ValueError when the pieces do not fit together or the entries.
+    """
+    try:
+        n_terms = len(words)
+        positions = arrays["positions"].astype(np.int64, copy=False)
+        slot_position = arrays["slot_position"].astype(np.int64, copy=False)
+        shapes_fit = (
+            len(positions) == len(entries)
+            and len(phrases) == len(slot_position) * len(languages)
+            and all(len(arrays[k]) == n_terms for k in ("stop", "roots", "signatures"))
+            and len(arrays["df"]) == n_terms == len(arrays["max_code"])
+            and len(arrays["weak_offsets"]) == n_terms + 1 == len(arrays["strong_offsets"])
+            and len(arrays["weak_docs"]) == len(arrays["weak_codes"])
+            and int(arrays["weak_offsets"][-1]) == len(arrays["weak_docs"])
+            and int(arrays["strong_offsets"][-1]) == len(arrays["strong_docs"])
+            and _within(positions, len(slot_position))
+            and bool(np.all(slot_position[positions] == np.arange(len(positions))))
+            and _within(arrays["roots"], n_terms)
+            and _within(arrays["weak_docs"], len(phrases))
+            and _within(arrays["strong_docs"], len(phrases))
+            and bool(np.all(np.diff(arrays["weak_offsets"]) >= 0))
+            and bool(np.all(np.diff(arrays["strong_offsets"]) >= 0))
+        )
+    except (KeyError, IndexError, TypeError) as exc:
+        raise ValueError(f"index pieces are incomplete: {exc}") from exc
+    if not shapes_fit:
+        raise ValueError("index pieces do not fit together or this snapshot")
+    vocab = Vocabulary.of(tuple(words), arrays["stop"], arrays["roots"], arrays["signatures"])
+    df = arrays["df"].astype(np.int64, copy=False)
+    return Tables(
+        vocab=vocab,
+        layout=Layout(
+            slot_position,
+            positions,
+            dict(zip((e.id for e in entries), positions.tolist(), strict=True)),
+        ),
+        phrases=tuple(phrases),
+        df=df,
+        max_code=arrays["max_code"].astype(np.uint8, copy=False),
+        weak=Postings(
+            arrays["weak_docs"].astype(np.int32, copy=False),
+            arrays["weak_codes"].astype(np.uint8, copy=False),
+            arrays["weak_offsets"].astype(np.int64, copy=False),
+        ),
+        strong=Postings(
+            arrays["strong_docs"].astype(np.int32, copy=False),
+            None,
+            arrays["strong_offsets"].astype(np.int64, copy=False),
+        ),
+        vocabulary=live_words(vocab, df),
+    )
+
+
+def _within(values: np.ndarray, size: int) -> bool:
+    """Whether every value can index an array of `size` items."""
+    return len(values) == 0 or (int(values.min()) >= 0 and int(values.max()) < size)

@@ -1,0 +1,131 @@
+"""Close misspellings: the live words laid out by length, filtered by letter sets, then
+compared with rapidfuzz."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from knowledge.search.tuning import EXPANSION_LIMIT, FUZZY_LENGTH_WINDOW
+from knowledge.search.vocabulary import Vocabulary, signature
+
+# Tables are patched word by word up to this many changed words, else recomputed.
+_PATCH_WORDS = 64
+
+if hasattr(np, "bitwise_count"):
+
+    def popcount(values: np.ndarray) -> np.ndarray:
+        return np.bitwise_count(values)
+
+else:  # numpy < 2.0
+    _BYTE_BITS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+    def popcount(values: np.ndarray) -> np.ndarray:
+        as_bytes = values.view(np.uint8).reshape(-1, 8)
+        return _BYTE_BITS[as_bytes].sum(axis=1, dtype=np.uint8)
+
+
+def fuzzy_cutoff(length: int) -> float | None:
+    """How close a misspelling must be; very short words must match exactly."""
+    if length <= 3:
+        return None
+    if length <= 5:
+        return 80.0
+    return 74.0
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyTables:
+    """Live words by (length, word): term numbers, lengths, words, letter sets, and how
+    many letters each set holds. A window of lengths is then one slice."""
+
+    terms: np.ndarray
+    lengths: np.ndarray
+    words: np.ndarray  # of str objects, for rapidfuzz
+    signatures: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def build(cls, vocabulary: tuple[str, ...], vocab: Vocabulary) -> FuzzyTables:
+        """The tables of `vocabulary` (the live words, sorted)."""
+        count = len(vocabulary)
+        ids = np.fromiter(map(vocab.ids.__getitem__, vocabulary), dtype=np.int64, count=count)
+        lengths = np.fromiter(map(len, vocabulary), dtype=np.int64, count=count)
+        order = np.argsort(lengths, kind="stable")
+        words = np.empty(count, dtype=object)
+        words[:] = vocabulary
+        ids = ids[order]
+        signatures = vocab.signatures[ids]
+        return cls(ids, lengths[order], words[order], signatures, popcount(signatures))
+
+    def updated(
+        self,
+        vocabulary: tuple[str, ...],
+        vocab: Vocabulary,
+        came: np.ndarray,
+        went: np.ndarray,
+    ) -> FuzzyTables:
+        """These tables after the terms `came` became live and `went` stopped being.
+
+        A few changed words (a published tip) are patched in, which is far cheaper than
+        sorting the whole vocabulary again.
+        """
+        if len(came) + len(went) > _PATCH_WORDS:
+            return FuzzyTables.build(vocabulary, vocab)
+        tables = [self.terms, self.lengths, self.words, self.signatures, self.counts]
+        if len(went):
+            keep = ~np.isin(tables[0], went)
+            tables = [column[keep] for column in tables]
+        for term in came.tolist():
+            word = vocab.words[term]
+            lengths, words = tables[1], tables[2]
+            lo = int(np.searchsorted(lengths, len(word), side="left"))
+            hi = int(np.searchsorted(lengths, len(word), side="right"))
+            at = lo + bisect.bisect_left(words[lo:hi].tolist(), word)
+            letters = vocab.signatures[term]
+            row = (term, len(word), word, letters, popcount(np.array([letters]))[0])
+            tables = [np.insert(c, at, v) for c, v in zip(tables, row, strict=True)]
+        return FuzzyTables(*tables)
+
+    def matches(self, word: str, cutoff: float) -> list[tuple[int, float]]:
+        """Close misspellings of `word` as (term, score): the best few of each length near
+        its own, shortest length first.
+
+        Only words that share enough letters with `word` can reach the cutoff (the
+        similarity is 2 * LCS / (len1 + len2), and a letter one word lacks cannot be in
+        the LCS), so a bitwise test on letter signatures leaves rapidfuzz a few words.
+        """
+        size = len(word)
+        all_lengths, all_signatures, all_counts = self.lengths, self.signatures, self.counts
+        mine = np.uint64(signature(word))
+        mine_count = int(popcount(np.array([mine]))[0])
+        picks: list[np.ndarray] = []
+        for length in range(max(1, size - FUZZY_LENGTH_WINDOW), size + FUZZY_LENGTH_WINDOW + 1):
+            lo = int(np.searchsorted(all_lengths, length, side="left"))
+            hi = int(np.searchsorted(all_lengths, length, side="right"))
+            if hi <= lo:
+                continue
+            # The fewest letters (the LCS) a word of this length must share to reach the
+            # cutoff; neither word may lack more of the other's letters than that allows.
+            need = math.ceil(cutoff * (size + length) / 200.0 - 1e-9)
+            common = popcount(all_signatures[lo:hi] & mine).astype(np.int16)
+            ok = common >= mine_count - size + need
+            ok &= common - all_counts[lo:hi] >= need - length
+            picks.append(lo + np.flatnonzero(ok))
+        chosen = np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
+        if chosen.size == 0:
+            return []
+        choices = self.words[chosen].tolist()
+        matches = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        # The best EXPANSION_LIMIT of each length, shortest length first, as ranked.
+        by_length: dict[int, list[tuple[int, float]]] = {}
+        for _, score, i in matches:
+            at = int(chosen[i])
+            bucket = by_length.setdefault(int(all_lengths[at]), [])
+            if len(bucket) < EXPANSION_LIMIT:
+                bucket.append((int(self.terms[at]), score))
+        return [pair for length in sorted(by_length) for pair in by_length[length]]

@@ -1,0 +1,35 @@
+"""The numbers that shape ranking and matching, in one place to tune them together."""
+
+from __future__ import annotations
+
+import numpy as np
+
+TITLE_WEIGHT = 3.0
+KEYWORD_WEIGHT = 3.0
+BODY_WEIGHT = 1.0
+OTHER_LANGUAGE_FACTOR = 0.85
+PREFIX_SIMILARITY = 0.9
+PREFIX_SCAN = 40
+RERANK = 30
+RERANK_SHARE = 0.25
+MIN_SCORE = 18.0
+# Hits far below the best one are noise to a person scanning a short list on a phone.
+RELATIVE_FLOOR = 0.4
+EXPANSION_LIMIT = 6
+# Expansions are cached only for words of the index's own vocabulary (see expansion.py).
+EXPANSION_CACHE = 4096
+# Misspellings are looked for among words at most this many letters longer or shorter.
+FUZZY_LENGTH_WINDOW = 2
+# A known word in at most this share of entries (at least 2) may be a typo of a close
+# neighbour at least NEIGHBOUR_FACTOR times as common (see expansion.py).
+RARE_SHARE = 0.0005
+NEIGHBOUR_FACTOR = 10
+
+# Weight code of a (document, word) posting. Body words weigh more the more often they
+# occur (a quarter per occurrence, at least one, at most one and a half); a word of the
+# title or keywords weighs most. Codes keep postings at one byte each.
+STRONG = 4
+CODE_WEIGHTS = np.array(
+    [0.0, BODY_WEIGHT, 1.25 * BODY_WEIGHT, 1.5 * BODY_WEIGHT, max(TITLE_WEIGHT, KEYWORD_WEIGHT)],
+    dtype=np.float32,
+)
