@@ -10,7 +10,9 @@ from telegram import InlineKeyboardMarkup
 from bot import keyboards, render
 from bot.callbacks import FROM_HELP, FROM_RESULTS, Op, topic_number
 from bot.i18n import t
+from knowledge import markup
 from knowledge.base import KnowledgeBase
+from knowledge.model import Entry
 from knowledge.normalize import query_tokens
 from knowledge.taxonomy import TOPIC_CATEGORY, TOPICS
 
@@ -84,9 +86,21 @@ def entry(
         back = (Op.TOPIC, (topic_number(topic), 0))
     return Screen(
         render.entry_card(found, lang, today),
-        keyboards.entry_menu(lang, back, found.id),
+        keyboards.entry_menu(lang, back, found.id, related(kb, found, lang, region)),
         below=origin == FROM_RESULTS,
     )
+
+
+def related(
+    kb: KnowledgeBase, entry: Entry, lang: str, region: str | None
+) -> list[tuple[str, str]]:
+    """(title, id) of the entries this card's text links to, that this person can see."""
+    found: dict[str, str] = {}
+    for _, target in markup.entry_links(entry.text(lang).body):
+        linked = kb.get(target, region)
+        if linked is not None and linked.id != entry.id:
+            found.setdefault(linked.id, linked.text(lang).title)
+    return [(title, target) for target, title in found.items()]
 
 
 def search(kb: KnowledgeBase, lang: str, region: str | None, query: str) -> Screen:

@@ -317,7 +317,15 @@ def _str_list(value: Any) -> list[str] | None:
 class _EntryReader:
     """Turns one raw entry mapping into an Entry, collecting problems as it goes."""
 
-    def __init__(self, path: str, raw: _Map, regions: set[str], problems: list[Problem]):
+    def __init__(
+        self,
+        path: str,
+        raw: _Map,
+        regions: set[str],
+        problems: list[Problem],
+        links: list[Problem] | None = None,
+    ):
+        self.links = links if links is not None else []
         self.path = path
         self.raw = raw
         self.regions = regions
@@ -453,6 +461,8 @@ class _EntryReader:
             start = block.value_lines.get("body", block.line_of("body"))
             for error in markup.check(body):
                 self.fail(start + error.line, f"broken markup in {lang} body: {error.message}")
+            for number, target in markup.entry_links(body):
+                self.links.append(Problem(self.path, start + number, target))
         keywords = _str_list(block.get("keywords"))
         if keywords is None or len(keywords) < MIN_KEYWORDS:
             self.fail(
@@ -601,7 +611,9 @@ def _read_entry(
     region_slugs: set[str],
     first_seen: dict[str, str],
     problems: list[Problem],
+    links: list[Problem] | None = None,
 ) -> Entry | None:
+    """One entry; `links` collects its links to other entries (path, line, target)."""
     entry_id = item.get("id")
     if isinstance(entry_id, str):
         here = f"{shown}:{item.line_of('id')}"
@@ -615,7 +627,7 @@ def _read_entry(
             )
             return None
         first_seen[entry_id] = here
-    return _EntryReader(shown, item, region_slugs, problems).read()
+    return _EntryReader(shown, item, region_slugs, problems, links).read()
 
 
 def load_directory(directory: Path | str | None = None) -> tuple[Snapshot | None, list[Problem]]:
@@ -637,6 +649,7 @@ def load_directory(directory: Path | str | None = None) -> tuple[Snapshot | None
         regions = []
     region_slugs = {r.slug for r in regions}
     entries: list[Entry] = []
+    links: list[Problem] = []
     first_seen: dict[str, str] = {}
     files = content_files(root)
     if not files:
@@ -664,12 +677,20 @@ def load_directory(directory: Path | str | None = None) -> tuple[Snapshot | None
                 )
                 continue
             try:
-                entry = _read_entry(shown, item, region_slugs, first_seen, problems)
+                entry = _read_entry(shown, item, region_slugs, first_seen, problems, links)
             except Exception as exc:  # a value of a shape no check foresaw: report, not crash
                 problems.append(Problem(shown, item.line, _unexpected(exc)))
                 continue
             if entry is not None:
                 entries.append(entry)
+    known = {e.id for e in entries}
+    for link in links:
+        if link.message not in known:
+            problems.append(
+                Problem(
+                    link.path, link.line, f"links to entry '{link.message}', which does not exist"
+                )
+            )
     if problems:
         return None, problems
     return Snapshot(entries=tuple(entries), regions=tuple(regions)), []

@@ -1,7 +1,9 @@
 """The small, safe markup content is written in, rendered to Telegram HTML or plain text.
 
-Supported: **bold**, _italics_, [text](https://link), lines starting with "- " as
-bullets, blank lines between paragraphs. Everything else is text, and is escaped.
+Supported: **bold**, _italics_, [text](https://link), [text](entry:entry-id) for another
+entry (shown as the text, with a button to that entry under the card), lines starting
+with "- " as bullets, blank lines between paragraphs. Everything else is text, and is
+escaped.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from dataclasses import dataclass
 
 _LINK = re.compile(r"\[([^\[\]\n]+)\]\((https://[^\s()<>\"']+)\)")
 _LINK_ATTEMPT = re.compile(r"\[[^\[\]\n]*\]\(")
+# A link to another entry: the id's shape only; the loader checks that the entry exists.
+_ENTRY_LINK = re.compile(r"\[([^\[\]\n]+)\]\(entry:([a-z0-9][a-z0-9-]{1,46}[a-z0-9])\)")
+ENTRY_MARK = "➡️"
 _SPECIAL = re.compile(r"\*\*|[_\[]")
 BULLET = "•"
 
@@ -20,7 +25,7 @@ BULLET = "•"
 # Every markup problem: a stable code and its English text. The bot shows moderators
 # these in their language (`markup_error.<code>` in bot/locales/<lang>.moderation.yaml).
 MESSAGES = {
-    "link_form": "a link must look like [text](https://...)",
+    "link_form": "a link must look like [text](https://...) or [text](entry:entry-id)",
     "unclosed": "'{mark}' is opened but never closed on this line",
     "overlap": "bold and italics overlap; close the inner one first",
     "html": "HTML tags are not allowed; use **bold** or _italics_",
@@ -115,6 +120,14 @@ def _inline(text: str, line: int, *, html_out: bool, allow_links: bool = True) -
                     out.append(f"{label} ({url})")
                 i = plain_from = match.end()
                 continue
+            match = _ENTRY_LINK.match(text, at)
+            if match:
+                _plain(text[plain_from:at], out, html_out)
+                label = _inline(match.group(1), line, html_out=html_out, allow_links=False)
+                # The entry itself is a button under the card: the text says where to look.
+                out.append(f"{label} ({ENTRY_MARK})")
+                i = plain_from = match.end()
+                continue
             if _LINK_ATTEMPT.match(text, at):
                 raise MarkupError(line, "link_form")
         i = at + 1
@@ -179,6 +192,16 @@ def check(src: str) -> list[MarkupError]:
         line = next(n for n, raw in enumerate(src.splitlines()) if re.search(r"</?[a-zA-Z]", raw))
         problems.append(MarkupError(line, "html"))
     return problems
+
+
+def entry_links(src: str) -> list[tuple[int, str]]:
+    """(line within the body, entry id) of every link to another entry, in order."""
+    return [
+        (number, match.group(2))
+        for block in _blocks(src)
+        for number, text in block.lines
+        for match in _ENTRY_LINK.finditer(text)
+    ]
 
 
 def escape(text: str) -> str:
