@@ -51,7 +51,7 @@ from bot.handlers import (
     tips_and_reports,
     wipe,
 )
-from bot.handlers.common import SERVICES_KEY, button
+from bot.handlers.common import SERVICES_KEY, InFlow, button, flow_step
 from bot.i18n import languages, t
 from bot.outgoing import Outgoing
 from bot.request import AnswerUnreadable, LanternRequest
@@ -368,9 +368,14 @@ def add_handlers(application: Application) -> None:
     # Moderators only; for anyone else it answers exactly like an unknown command.
     application.add_handler(CommandHandler("mod", moderators.mod_command, filters=private))
     application.add_handler(MessageHandler(private & filters.COMMAND, commands.unknown_command))
-    application.add_handler(
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, search.text_search)
-    )
+    # Typed words: a step of the flow the person is in (Share a tip, Report a problem,
+    # a moderator's form), else read and answered (crisis, small talk, search).
+    typed = private & filters.TEXT & ~filters.COMMAND
+    user_flow = InFlow(application, tips_and_reports.USER_FLOWS)
+    mod_flow = InFlow(application, moderators.MOD_FLOWS)
+    application.add_handler(MessageHandler(typed & user_flow, flow_step(tips_and_reports.on_text)))
+    application.add_handler(MessageHandler(typed & mod_flow, flow_step(moderators.on_text)))
+    application.add_handler(MessageHandler(typed, search.text_search))
     application.add_handler(
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, search.not_text)
     )

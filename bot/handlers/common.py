@@ -7,13 +7,14 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes, filters
 
 from bot import screens
 from bot.callbacks import Action, decode
 from bot.i18n import pick_language, t
+from bot.remembered.flows import Flow
 from bot.request import AnswerUnreadable, FateUnknown, NotSent, ServerError
 from bot.services import Services
 from bot.transport import GaveUp
@@ -117,6 +118,41 @@ def button(handler: ButtonHandler) -> Handler:
         await handler(update, context, action)
 
     return pressed
+
+
+FlowHandler = Callable[[Update, ContextTypes.DEFAULT_TYPE, Flow], Awaitable[None]]
+
+
+class InFlow(filters.MessageFilter):
+    """Typed words from someone in the middle of one of these flows (a step that waits
+    for text): routed to that flow in bot/app.py, before typed words become a search."""
+
+    def __init__(self, application: Application, names: tuple[str, ...]) -> None:
+        super().__init__(name=f"InFlow{names}")
+        self.application = application
+        self.names = names
+
+    def filter(self, message: Message) -> bool:
+        svc = self.application.bot_data.get(SERVICES_KEY)
+        person = message.from_user
+        if svc is None or person is None:
+            return False
+        flow = svc.flows.get(person.id)
+        return flow is not None and flow.name in self.names
+
+
+def flow_step(handler: FlowHandler) -> Handler:
+    """A typed step of a flow (InFlow routed it here): the flow handed over, guarded."""
+
+    @guarded
+    @functools.wraps(handler)
+    async def step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        flow = services(context).flows.get(user.id) if user is not None else None
+        if flow is not None:
+            await handler(update, context, flow)
+
+    return step
 
 
 def guarded(handler: Handler) -> Handler:

@@ -1,4 +1,4 @@
-"""Typed words in a private chat: a step of the person's flow, or else read and answered.
+"""Typed words in a private chat, outside any flow: read, then answered.
 
 Before any search the words are read (knowledge.words): a crisis opens Need help now or
 puts it first; a greeting, thanks or "menu" gets the menu with a kind word; a query in
@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import render, screens
-from bot.handlers import help_now, moderators, tips_and_reports
+from bot.handlers import help_now
 from bot.handlers.common import guarded, send, services, user_lang, user_region
 from bot.i18n import languages, t
 from bot.keyboards import results_menu
@@ -136,17 +136,9 @@ def _username(context: ContextTypes.DEFAULT_TYPE) -> str | None:
 
 @guarded
 async def text_search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs when someone types words: a step of their flow, or else an answer."""
+    """Typed words outside any flow (flows are routed first, in bot/app.py): answered."""
     message = update.effective_message
     if message is None or message.text is None:
-        return
-    user = update.effective_user
-    flow = services(context).flows.get(user.id) if user else None
-    if flow is not None and flow.name in tips_and_reports.USER_FLOWS:
-        await tips_and_reports.on_text(update, context, flow)
-        return
-    if flow is not None and flow.name in moderators.MOD_FLOWS:
-        await moderators.on_text(update, context, flow)
         return
     lang = user_lang(update, context)
     svc = services(context)
