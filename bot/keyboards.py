@@ -102,9 +102,10 @@ def _nav(lang: str, page: int, count: int, op: Op, *prefix: object) -> list[Butt
 
 
 def main_menu(lang: str, discreet_off: bool = False) -> InlineKeyboardMarkup:
-    """Eight buttons, 🆘 first. `discreet_off` adds one more, first, that says discreet mode
-    is off and turns it on in one tap (for /start: Lantern cannot know that a setting
-    lapsed for someone it forgot, so it says what holds now)."""
+    """Eight buttons, 🆘 first. `discreet_off` adds one more, last (so the others keep their
+    places), that says discreet mode is off and turns it on in one tap (for /start:
+    Lantern cannot know that a setting lapsed for someone it forgot, so it says what
+    holds now)."""
     rows = [
         [_button(t(lang, "btn.helpnow"), Op.HELP_NOW)],
         [
@@ -122,7 +123,7 @@ def main_menu(lang: str, discreet_off: bool = False) -> InlineKeyboardMarkup:
         [_button(t(lang, "btn.wipe"), Op.WIPE)],
     ]
     if discreet_off:
-        rows.insert(1, [_button(t(lang, "btn.discreet_turn_on"), Op.SETTINGS, "d", 1)])
+        rows.append([_button(t(lang, "btn.discreet_turn_on"), Op.SETTINGS, "d", 1)])
     return _keyboard(rows)
 
 
