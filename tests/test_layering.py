@@ -1,8 +1,8 @@
 """Which way imports go (README, "Layout"), and no import cycles.
 
 - knowledge/ and moderation/ (the domain) never import telegram, bot, emulator or bench;
-- bot/ (the Telegram adapter) never imports bench; of bot/, only console.py and cli.py
-  (the console entry) import emulator;
+- bot/ (the Telegram adapter) never imports bench; of bot/, only console.py and
+  cli/console.py (the console entry) import emulator;
 - emulator/ (the local Bot API) stands alone: it imports none of bot, knowledge,
   moderation, bench;
 - nothing installed (bot, knowledge, moderation, emulator) imports bench or tests;
