@@ -27,14 +27,14 @@ SOURCES = [
     *sorted((ROOT / "bot" / "handlers" / "moderators").rglob("*.py")),
 ]
 # Calls whose first argument is a moderation code: the error, its subclass, one problem,
-# and drafts.problems' local `add`.
+# and drafts.problems' local function `add` (a plain name: `some_set.add(x)` is not one).
 CODE_CALLS = {"ModerationError", "IdentityUnavailable", "Problem", "add"}
 
 
 def _called_name(node: ast.Call) -> str | None:
     if isinstance(node.func, ast.Name):
         return node.func.id
-    if isinstance(node.func, ast.Attribute):
+    if isinstance(node.func, ast.Attribute) and node.func.attr != "add":
         return node.func.attr
     return None
 
