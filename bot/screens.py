@@ -13,10 +13,7 @@ from bot.i18n import t
 from knowledge import markup
 from knowledge.base import KnowledgeBase
 from knowledge.model import Entry
-from knowledge.normalize import query_tokens
 from knowledge.taxonomy import TOPIC_CATEGORY, TOPICS
-
-SEARCH_RESULTS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,15 +98,6 @@ def related(
         if linked is not None and linked.id != entry.id:
             found.setdefault(linked.id, linked.text(lang).title)
     return [(title, target) for target, title in found.items()]
-
-
-def search(kb: KnowledgeBase, lang: str, region: str | None, query: str) -> Screen:
-    if not query_tokens(query):
-        return Screen(t(lang, "search.too_short"), keyboards.main_menu(lang))
-    hits = kb.search(query, lang=lang, region=region, limit=SEARCH_RESULTS)
-    if not hits:
-        return Screen(t(lang, "search.nothing"), keyboards.main_menu(lang))
-    return Screen(t(lang, "search.results"), keyboards.results_menu(lang, [h.entry for h in hits]))
 
 
 def languages(lang: str) -> Screen:

@@ -144,7 +144,8 @@ def test_console_in_spanish():
     script = "sobredosis q hago\n1\n/quit\n"
     result = lantern("console", "--lang", "es", stdin=script)
     assert result.returncode == 0, result.stderr
-    assert "Esto es lo que encontré" in result.stdout
+    assert "🔎 “sobredosis q hago”" in result.stdout
+    assert "Elige una opción" in result.stdout
     assert "Revisado por última vez" in result.stdout
     assert "[spec]" not in result.stdout
 
