@@ -45,7 +45,8 @@ def export_published(args: argparse.Namespace, config: Config) -> int:
 
     async def work(moderation: Moderation) -> int:
         path = await export_tips(moderation, args.directory)
-        print(f"Wrote {len(await moderation.published())} published peer tips to {path}")
+        count = len(await moderation.published())
+        print(f"Wrote {count} published peer {'tip' if count == 1 else 'tips'} to {path}")
         return 0
 
     return with_store(config, work)
