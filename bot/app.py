@@ -44,10 +44,11 @@ from bot.handlers import (
     commands,
     errors,
     groups,
+    inline,
     moderators,
     privacy_settings,
     search,
-    sharing,
+    share_link,
     tips_and_reports,
     wipe,
 )
@@ -391,11 +392,11 @@ def add_handlers(application: Application) -> None:
     application.add_handler(buttons(privacy_settings.on_button, Op.SETTINGS, Op.PRIVACY))
     application.add_handler(buttons(button(browse.on_screen), *browse.SCREENS))
     application.add_handler(buttons(button(browse.on_close), Op.CLOSE))  # card below results
-    application.add_handler(buttons(button(sharing.on_share), Op.SHARE))  # link + QR code
+    application.add_handler(buttons(button(share_link.on_share), Op.SHARE))  # link + QR code
     application.add_handler(buttons(button(tips_and_reports.on_action), Op.USER))  # tip, report
     application.add_handler(buttons(button(moderators.on_action), Op.MOD))  # moderators only
     application.add_handler(CallbackQueryHandler(button(browse.on_stale)))  # anything else
-    application.add_handler(InlineQueryHandler(sharing.on_inline_query))
+    application.add_handler(InlineQueryHandler(inline.on_inline_query))
 
     application.add_error_handler(errors.on_error)
 
