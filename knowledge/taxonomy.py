@@ -34,6 +34,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "labor-rights",
         "reporting-violence",
         "criminal-records",
+        "working-together",
     ),
     "services": (
         "health-services",
@@ -50,7 +51,14 @@ TOPICS: dict[str, tuple[str, ...]] = {
 # Known but not yet served; content may not use them until the feature exists.
 RESERVED_TOPICS: frozenset[str] = frozenset({"alerts"})
 
-ALL_TOPICS: tuple[str, ...] = tuple(t for cat in CATEGORIES for t in TOPICS[cat])
+# Callback data names a topic by its place in ALL_TOPICS, so a button sent before an update
+# must still mean the same topic after it. Topics added after the first release go at the
+# END of ALL_TOPICS, in the order they were added, whatever their category; menus follow
+# TOPICS, not this order. Only ever append here.
+ADDED_LATER: tuple[str, ...] = ("working-together",)
+ALL_TOPICS: tuple[str, ...] = (
+    tuple(t for cat in CATEGORIES for t in TOPICS[cat] if t not in ADDED_LATER) + ADDED_LATER
+)
 TOPIC_CATEGORY: dict[str, str] = {t: cat for cat in CATEGORIES for t in TOPICS[cat]}
 
 LANGUAGES: tuple[str, ...] = ("en", "es")
