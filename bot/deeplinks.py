@@ -1,6 +1,12 @@
 """`/start <payload>` deep links.
 
 - `e_<entry>` or `t_<topic>`, then optional `_<lang>`, `_<region>`: open that card or topic.
+- `c_<code>`, then the same options: the same, for a link that must not say what it opens
+  (printed discreet cards, see bot/cards.py). The code is the first 8 hex digits of the
+  SHA-256 of "entry:<id>" or "topic:<slug>"; `resolve` finds the one entry or topic that
+  has it by hashing the knowledge base's ids, so nothing maps codes to ids but the content
+  itself. It hides the words from a glance, not from someone who opens the link or hashes
+  the public content's ids: a printed card cannot do more than that.
 - `z_<settings>`: turn privacy settings on, e.g. `z_d` (discreet mode), `z_v30` (messages
   disappear 30 minutes after the last one), `z_d-v30` (both). Someone can bookmark it to
   turn their settings back on in one tap after Lantern has forgotten them. It carries the
@@ -13,11 +19,14 @@ Telegram allows 1-64 characters of [A-Za-z0-9_-]; ids and slugs use only [a-z0-9
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.callbacks import VANISH_CHOICES
 from knowledge.ids import LANG, SLUG
+from knowledge.taxonomy import ALL_TOPICS
 
 MAX_PAYLOAD = 64
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -25,12 +34,14 @@ _SLUG = SLUG  # entries, topics and regions alike; the lookup decides what exist
 _LANG = LANG
 _SETTINGS = re.compile(r"^(d)?(?:-?v([0-9]{1,3}))?$")
 VANISH_MINUTES = tuple(int(m) for m in VANISH_CHOICES if m != "0")
+CODE_LENGTH = 8
+_CODE = re.compile(rf"^[0-9a-f]{{{CODE_LENGTH}}}$")
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    kind: str  # "entry", "topic" or "settings"
-    target: str  # an entry id or topic slug; for settings, what the link turns on
+    kind: str  # "entry", "topic", "code" (an entry or topic, unnamed) or "settings"
+    target: str  # an entry id, topic slug or code; for settings, what the link turns on
     lang: str | None = None
     region: str | None = None
 
@@ -56,11 +67,44 @@ def settings(discreet: bool, vanish_minutes: int | None) -> Link | None:
     return Link("settings", "-".join(parts))
 
 
+def short_code(kind: str, target: str) -> str:
+    """The code that stands for an entry (`kind` "entry") or a topic ("topic")."""
+    return hashlib.sha256(f"{kind}:{target}".encode()).hexdigest()[:CODE_LENGTH]
+
+
+def coded(link: Link) -> Link:
+    """An entry or topic link as the same link by its code, which does not name it."""
+    if link.kind not in ("entry", "topic"):
+        raise ValueError("only entry and topic links have codes")
+    return Link("code", short_code(link.kind, link.target), link.lang, link.region)
+
+
+def resolve(link: Link | None, entry_ids: Iterable[str]) -> Link | None:
+    """A code link as the entry or topic link it stands for; other links as they are.
+
+    None when no entry in `entry_ids` and no topic has the code, or more than one does
+    (the cards refuse to print a code that is not unique, so that means the content
+    changed since printing)."""
+    if link is None or link.kind != "code":
+        return link
+    code = link.target
+    found = [("entry", i) for i in entry_ids if short_code("entry", i) == code]
+    found += [("topic", slug) for slug in ALL_TOPICS if short_code("topic", slug) == code]
+    if len(found) != 1:
+        return None
+    kind, target = found[0]
+    return Link(kind, target, link.lang, link.region)
+
+
+_HEADS = {"entry": "e", "topic": "t", "code": "c"}
+_KINDS = {head: kind for kind, head in _HEADS.items()}
+
+
 def encode(link: Link) -> str:
     if link.kind == "settings":
         payload = f"z_{link.target}"
     else:
-        parts = ["e" if link.kind == "entry" else "t", link.target]
+        parts = [_HEADS[link.kind], link.target]
         if link.lang:
             parts.append(link.lang)
         if link.region:
@@ -78,7 +122,8 @@ def decode(payload: str | None) -> Link | None:
     head, *rest = payload.split("_")
     if head == "z":
         return _settings(rest)
-    if head not in ("e", "t") or not rest or not _SLUG.match(rest[0]):
+    kind = _KINDS.get(head)
+    if kind is None or not rest or not (_CODE if kind == "code" else _SLUG).match(rest[0]):
         return None
     lang = region = None
     for part in rest[1:]:
@@ -88,7 +133,7 @@ def decode(payload: str | None) -> Link | None:
             region = part[2:]
         else:
             return None
-    return Link("entry" if head == "e" else "topic", rest[0], lang, region)
+    return Link(kind, rest[0], lang, region)
 
 
 def _settings(rest: list[str]) -> Link | None:

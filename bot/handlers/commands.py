@@ -30,7 +30,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         lang = user_lang(update, context)
         await send(update, screens.home(lang, t(lang, "start.invite_invalid")))
         return
-    link = deeplinks.decode(payload)
+    link = deeplinks.resolve(deeplinks.decode(payload), svc.kb.snapshot.by_id)
     if link is not None and user is not None:
         if link.lang in languages():
             svc.prefs.set(user.id, lang=link.lang)
