@@ -80,6 +80,11 @@ async def test_sigkill_mid_stream_keeps_every_acknowledged_write(tmp_path):
         for person in pending:
             (card,) = await emu.wait_for_bot_messages(person, timeout=20)
             await tap(person, card, report)
+        for person in pending:
+            # The reason asks for optional words; "Send without words" sends the report.
+            (detail,) = await emu.wait_for_bot_messages(person, timeout=20)
+            send = next(d for row in detail.buttons for label, d in row if "Send without" in label)
+            await tap(person, detail, send)
         await emu.send_text(admin, "/mod")
         (mod_menu,) = await emu.wait_for_bot_messages(admin, timeout=10)
         for _ in range(3):

@@ -107,14 +107,18 @@ async def test_sharing_a_tip_is_anonymous_and_limited(chat):
     step = await ana.tap(step, "Anywhere")
     assert step["text"] == t("en", "share.ask_text")
     too_long = await ana.say("x" * 1001)
-    assert too_long["text"] == t("en", "share.too_long")
-    thanks = await ana.say("The bar on 5th spikes drinks, see https://bad.example/x")
+    assert too_long["text"].startswith(t("en", "share.too_long"))
+    check = await ana.say("The bar on 5th spikes drinks, see https://bad.example/x")
+    assert check["text"].startswith(t("en", "tips.will_send"))
+    assert await services.moderation.shared_tips() == []  # nothing sent before Send
+    thanks = await ana.tap(check, "Send")
     assert thanks["text"].startswith(t("en", "share.thanks"))
     (shared,) = await services.moderation.shared_tips()
     assert (shared.topic, shared.region, shared.day) == ("spiking", "global", "2026-11-21")
     # A flood from one person is capped per day.
     for _ in range(6):
-        await ana.press(callbacks.encode(Op.USER, "rr", "screening-basics", "0"))
+        step = await ana.press(callbacks.encode(Op.USER, "rr", "screening-basics", "0"))
+        await ana.tap(step, "Send without")
     assert request.last()["text"].startswith(t("en", "share.limit"))
     assert len(await services.moderation.reports()) == 4  # 5 a day, one used by the tip
 
@@ -126,8 +130,9 @@ async def test_report_with_a_note_reaches_moderators_defanged(chat):
     card = await lu.press(callbacks.encode(Op.ENTRY, "screening-basics", ""))
     reasons = await lu.tap(card, "Report a problem")
     ask = await lu.tap(reasons, "Something else")
-    assert ask["text"] == t("en", "report.ask_note")
-    await lu.say("Wrong link, the right one is https://real.example/page")
+    assert t("en", "report.ask_note") in ask["text"]
+    check = await lu.say("Wrong link, the right one is https://real.example/page")
+    await lu.tap(check, "Send")
     menu = await ada.say("/mod")
     queue = await ada.tap(menu, "Reports and shared tips (1)")
     shown = await ada.tap(queue, "Screening a new client")
@@ -315,7 +320,11 @@ async def test_previews_and_shared_tips_spell_links_out(chat):
     step = await ana.press(callbacks.encode(Op.USER, "sh"))
     for part in ("Safety", "Spiked drinks", "Anywhere"):
         step = await ana.tap(step, part)
-    await ana.say(f"Ask at [{CLINIC}]({TRACKER}) or mail rosa@evil-mail.com, @fake_lantern_bot")
+    check = await ana.say(
+        f"Ask at [{CLINIC}]({TRACKER}) or mail rosa@evil-mail.com, @fake_lantern_bot"
+    )
+    assert "an email address and a username" in check["text"]
+    await ana.tap(check, "Send anyway")
     menu = await bea.say("/mod")
     reports = await bea.tap(menu, "Reports and shared tips (1)")
     shown = await bea.tap(reports, "Spiked drinks")

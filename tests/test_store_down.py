@@ -20,7 +20,15 @@ from bot.i18n import t
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
-from tests.fakes import TOKEN, RecordingRequest, callback_update, feed, message_update, user
+from tests.fakes import (
+    TOKEN,
+    RecordingRequest,
+    buttons,
+    callback_update,
+    feed,
+    message_update,
+    user,
+)
 
 
 class Day:
@@ -96,6 +104,8 @@ async def test_a_report_that_cannot_be_saved_says_so(broken):
     sender = user(504)
     entry = next(iter(app.bot_data["lantern"].kb.snapshot.entries))
     await feed(app, callback_update(f"1|u|rr|{entry.id}|0", sender=sender))
+    (send_without,) = [d for label, d in buttons(request.last()) if "Send without" in label]
+    await feed(app, callback_update(send_without, sender=sender))
     assert request.last()["text"].startswith(t("en", "share.not_saved"))
 
 
