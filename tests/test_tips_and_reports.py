@@ -165,11 +165,10 @@ async def test_edit_replaces_the_words_and_an_older_send_sends_nothing(chat):
     second = await lu.say("second words")
     assert "second words" in second["text"] and "first words" not in second["text"]
     stale = await lu.press(data_of(first, "Send"))
-    assert stale["text"].startswith(t("en", "flow.expired"))
+    assert stale["text"].startswith(t("en", "tips.stale"))
+    assert "second words" in stale["text"]  # where they are now
     assert await services.moderation.reports() == []
-    # They start again.
-    await lu.tap(await reasons_for(lu), "Out of date")
-    await lu.tap(await lu.say("second words"), "Send")
+    await lu.tap(stale, "Send")
     (report,) = await services.moderation.reports()
     assert report.note == "second words"
 
@@ -351,6 +350,25 @@ async def test_old_and_odd_buttons_get_a_menu(chat, data, key):
     answer = await Person(app, request).press(data)
     assert answer["text"].startswith(t("en", key))
     assert await services.moderation.reports() == []
+
+
+async def test_a_send_from_before_an_edit_sends_nothing(chat):
+    """Something else needs words: after Edit, the old Send cannot send none."""
+    app, request, services = chat
+    lu = Person(app, request)
+    await lu.tap(await reasons_for(lu), "Something else")
+    check = await lu.say("first words")
+    await lu.tap(check, "Edit")
+    stale = await lu.press(data_of(check, "Send"))
+    assert stale["text"].startswith(t("en", "tips.stale"))
+    assert await services.moderation.reports() == []
+    ana = Person(app, request, 701)
+    await start_tip(ana)
+    check = await ana.say("my words")
+    await ana.press(callbacks.encode(Op.USER, "sc", "safety"))  # back up a step
+    stale = await ana.press(data_of(check, "Send"))
+    assert stale["text"].startswith(t("en", "tips.stale"))
+    assert await services.moderation.shared_tips() == []
 
 
 async def test_an_old_reason_button_still_works(chat):

@@ -229,7 +229,9 @@ def _report_confirm_screen(lang: str, flow: Flow, title: str) -> Screen:
 
 
 def _step_screen(svc: Services, lang: str, flow: Flow, notice: str = "") -> Screen | None:
-    """The screen of the step the flow is at (None if its entry has gone)."""
+    """The screen of the step the flow is at (None if its entry has gone). Only the
+    screen shown last can send: a Send on any earlier one is out of date."""
+    flow.data.pop("nonce", None)
     if flow.name == SHARE:
         if flow.step == TOPIC:
             return _topics_screen(lang, flow, notice)
@@ -248,6 +250,16 @@ def _step_screen(svc: Services, lang: str, flow: Flow, notice: str = "") -> Scre
         confirm = _report_confirm_screen(lang, flow, title)
         return Screen(_noticed(notice, confirm.text), confirm.markup)
     return _detail_screen(lang, flow, title, notice)
+
+
+async def _show(update: Update, svc: Services, lang: str, flow: Flow, notice: str = "") -> None:
+    """The screen of the flow's step, after a button."""
+    screen = _step_screen(svc, lang, flow, notice)
+    if screen is None:  # the entry being reported has gone
+        if update.effective_user is not None:
+            svc.flows.end(update.effective_user.id)
+        screen = screens.home(lang, t(lang, "expired"))
+    await send(update, screen)
 
 
 # ----- buttons -------------------------------------------------------------------------
@@ -282,17 +294,17 @@ async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, action: 
             await send(update, screens.home(lang, t(lang, "tips.cancelled")))
     elif name == "sh":
         flow = svc.flows.start(user.id, SHARE, TOPIC)
-        await send(update, _topics_screen(lang, flow))
+        await _show(update, svc, lang, flow)
     elif name == "sc" and values and values[0] in CATEGORIES:
         flow = _share_flow(svc, user.id)
         flow.step, flow.data["category"] = TOPIC, values[0]
-        await send(update, _topics_screen(lang, flow))
+        await _show(update, svc, lang, flow)
     elif name == "st" and values and topic_or_none(values[0]) is not None:
         flow = _share_flow(svc, user.id)
         topic = topic_or_none(values[0])
         flow.step, flow.data["topic"] = REGION, topic
         flow.data["category"] = TOPIC_CATEGORY[topic]
-        await send(update, _regions_screen(svc, lang, flow))
+        await _show(update, svc, lang, flow)
     elif (
         name == "sr"
         and len(values) == 2
@@ -302,10 +314,10 @@ async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, action: 
         flow = _share_flow(svc, user.id)
         flow.data.update(topic=topic_or_none(values[0]), region=values[1])
         flow.step = CONFIRM if flow.data.get("draft") else TEXT
-        await send(update, _step_screen(svc, lang, flow))
+        await _show(update, svc, lang, flow)
     elif name == "rep" and values and svc.kb.get(values[0]) is not None:
         flow = svc.flows.start(user.id, REPORT, REASON, entry_id=values[0])
-        await send(update, _step_screen(svc, lang, flow))
+        await _show(update, svc, lang, flow)
     elif (
         name == "rr"
         and len(values) == 2
@@ -316,16 +328,15 @@ async def on_action(update: Update, context: ContextTypes.DEFAULT_TYPE, action: 
             flow = svc.flows.start(user.id, REPORT, REASON, entry_id=values[0])
         flow.data["reason"] = REPORT_REASONS[int(values[1])]
         flow.step = CONFIRM if flow.data.get("draft") else DETAIL
-        await send(update, _step_screen(svc, lang, flow))
+        await _show(update, svc, lang, flow)
     elif name == "ed" and flow is not None and flow.name in USER_FLOWS and flow.step == CONFIRM:
         draft = flow.data.pop("draft", "")
         flow.step = TEXT if flow.name == SHARE else DETAIL
-        notice = t(lang, "tips.edit_hint", draft=esc(clean(draft)))
-        screen = _step_screen(svc, lang, flow, notice)
-        await send(update, screen or screens.home(lang, t(lang, "expired")))
+        await _show(update, svc, lang, flow, t(lang, "tips.edit_hint", draft=esc(clean(draft))))
     elif name == "ok" and values and flow is not None and flow.name in USER_FLOWS:
         if flow.data.get("nonce") != values[0]:
-            await send(update, screens.home(lang, t(lang, "flow.expired")))
+            # Send on an older screen of this flow: show where the person is now.
+            await _show(update, svc, lang, flow, t(lang, "tips.stale"))
             return
         await _submit(update, svc, user.id, lang, flow)
     elif name in ("ok", "ed"):
@@ -339,6 +350,10 @@ async def _submit(update: Update, svc: Services, user_id: int, lang: str, flow: 
     """Send what the confirmation showed; the flow, and the draft in it, end here."""
     svc.flows.end(user_id)
     entry_id = flow.data.get("entry_id")
+    ready = flow.step == CONFIRM or (flow.step == DETAIL and flow.data.get("reason"))
+    if not ready:  # cannot happen: only those screens carry a Send
+        await send(update, screens.home(lang, t(lang, "flow.expired")))
+        return
 
     def after(key: str) -> Screen:
         if flow.name == REPORT and entry_id and svc.kb.get(entry_id) is not None:
