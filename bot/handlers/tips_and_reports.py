@@ -197,7 +197,7 @@ def _report_lines(lang: str, flow: Flow, title: str) -> list[str]:
 def _detail_screen(lang: str, flow: Flow, title: str, notice: str = "") -> Screen:
     """After the reason: a few words, if the person likes (for "Something else", needed)."""
     entry_id = flow.data["entry_id"]
-    lines = [notice] if notice else []
+    lines = [notice, ""] if notice else []
     lines += [t(lang, "report.title"), *_report_lines(lang, flow, title), ""]
     if flow.data["reason"] == REASON_NEEDS_WORDS:
         lines.append(t(lang, "report.ask_note"))
