@@ -38,7 +38,7 @@ def test_check_reports_each_broken_line_with_its_number():
     problems = markup.check("fine\n**never closed\nok\n[x](http://insecure)")
     assert [(p.line, p.message) for p in problems] == [
         (1, "'**' is opened but never closed on this line"),
-        (3, "a link must look like [text](https://...)"),
+        (3, "a link must look like [text](https://...) or [text](entry:entry-id)"),
     ]
 
 
