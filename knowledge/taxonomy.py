@@ -21,6 +21,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "safety-planning",
         "coercion",
         "mental-health",
+        "money",
+        "advertising",
+        "reproductive-health",
     ),
     "rights": (
         "police-encounters",
@@ -55,7 +58,7 @@ RESERVED_TOPICS: frozenset[str] = frozenset({"alerts"})
 # must still mean the same topic after it. Topics added after the first release go at the
 # END of ALL_TOPICS, in the order they were added, whatever their category; menus follow
 # TOPICS, not this order. Only ever append here.
-ADDED_LATER: tuple[str, ...] = ("working-together",)
+ADDED_LATER: tuple[str, ...] = ("working-together", "money", "advertising", "reproductive-health")
 ALL_TOPICS: tuple[str, ...] = (
     tuple(t for cat in CATEGORIES for t in TOPICS[cat] if t not in ADDED_LATER) + ADDED_LATER
 )

@@ -13,7 +13,7 @@ PUBLISHED = (
     "housing", "benefits", "child-welfare", "labor-rights", "reporting-violence",
     "criminal-records", "health-services", "legal-aid", "housing-shelter", "peer-support",
     "crisis-support", "exit-support", "trans-care", "youth-services",
-    "working-together",
+    "working-together", "money", "advertising", "reproductive-health",
 )  # fmt: skip
 
 
