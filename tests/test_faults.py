@@ -76,7 +76,7 @@ async def test_every_message_is_answered_once_despite_faults(seed):
             )
             most = 1 + min(dropped, UNKNOWN_SEND_RETRIES)
             assert 1 <= len(replies) <= most, f"{len(replies)} replies, {dropped} drops"
-            assert all(r.text.startswith("Here is what I found") for r in replies)
+            assert all(r.text.startswith("🔎 “overdose naloxone”") for r in replies)
         answers = sum(len(emu.bot_messages(p)) for p in people)
         # Shown with `pytest -s`: the figures the README quotes.
         drops = sum(1 for _, m, _, w in plan.log if m == "sendMessage" and w == "drop")
