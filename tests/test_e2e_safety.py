@@ -172,7 +172,7 @@ async def test_discreet_mode_first_line_is_neutral_in_every_reply(live, shipped_
     ana = emu.new_user("Ana", language_code="en")
     menu = await say(emu, ana, "/start")
     settings = await press(emu, ana, menu, callbacks.encode(Op.SETTINGS))
-    await press(emu, ana, settings, callbacks.encode(Op.SETTINGS, "d"))
+    await press(emu, ana, settings, callbacks.encode(Op.SETTINGS, "d", 1))
     start = emu.cursor(ana)
     replies = [
         await say(emu, ana, "/start"),
