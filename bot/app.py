@@ -395,6 +395,8 @@ def add_handlers(application: Application) -> None:
     application.add_handler(buttons(button(share_link.on_share), Op.SHARE))  # link + QR code
     application.add_handler(buttons(button(tips_and_reports.on_action), Op.USER))  # tip, report
     application.add_handler(buttons(button(moderators.on_action), Op.MOD))  # moderators only
+    application.add_handler(buttons(button(browse.on_stale), Op.ALERT))  # alerts: being built
+    application.add_handler(buttons(button(browse.on_stale), Op.CHECKIN))  # check-ins: being built
     application.add_handler(CallbackQueryHandler(button(browse.on_stale)))  # anything else
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
 

@@ -54,6 +54,8 @@ class Op(StrEnum):
     SETTINGS = "z"
     USER = "u"  # user flows (share a tip, report a problem): action, then values
     MOD = "M"  # moderator screens: action, then values; the role is re-checked on use
+    ALERT = "a"  # safety alerts (bad date reports, alerts, check a number): action, values
+    CHECKIN = "k"  # safety check-ins with a trusted contact: action, then values
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +115,7 @@ def _check_args(op: Op, args: tuple[str, ...]) -> bool:
             return len(args) == 1 and bool(_NUM.match(args[0]))
         case Op.SET_REGION:
             return len(args) == 1 and (args[0] == "" or bool(_SLUG.match(args[0])))
-        case Op.USER | Op.MOD:
+        case Op.USER | Op.MOD | Op.ALERT | Op.CHECKIN:
             return (
                 1 <= len(args) <= 3
                 and bool(_ACTION.match(args[0]))
