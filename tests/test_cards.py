@@ -30,12 +30,24 @@ def link(payload_: str, bot: str = BOT) -> str:
     return f"https://t.me/{bot}?start={payload_}"
 
 
+def printed(payload_: str, bot: str = BOT) -> str:
+    """The link as a card prints it: without "https://"."""
+    return link(payload_, bot).removeprefix("https://")
+
+
+def coded(kind: str, target: str, lang: str | None = None, region: str | None = None) -> str:
+    """The payload of a discreet card's link."""
+    return deeplinks.encode(deeplinks.coded(deeplinks.Link(kind, target, lang, region)))
+
+
 class _Cards(HTMLParser):
-    """Each card of a sheet as {"title", "desc", "link", "href", "foot"}; texts unescaped."""
+    """Each card of a sheet as {"title", "desc", "phone", "link", "href", "foot"}, the
+    fields it has; texts unescaped."""
 
     FIELDS: ClassVar[dict[str, str]] = {
         "h2": "title",
         "desc": "desc",
+        "phone": "phone",
         "link": "link",
         "foot": "foot",
     }
@@ -136,15 +148,16 @@ def test_description_is_plain_first_sentences_cut_on_a_word():
 
 def test_entries_sheet(tmp_path, capsys):
     code, err, sheet = run(
-        tmp_path, capsys, "--entries", "screening-basics, overdose-naloxone", "--bot", BOT
-    )
+        tmp_path, capsys, "--entries", "screening-basics, overdose-naloxone", "--bot", BOT,
+        "--plain",
+    )  # fmt: skip
     assert code == 0, err
     assert parse_cards(sheet) == [
         {
             "title": "Screening a new client",
             "desc": "Take your time. Trust your gut and check the bad date list.",
             "href": link("e_screening-basics_en"),
-            "link": link("e_screening-basics_en"),
+            "link": printed("e_screening-basics_en"),
             "foot": card_text("en", "footer"),
         },
         {
@@ -153,7 +166,7 @@ def test_entries_sheet(tmp_path, capsys):
                 "Blue lips, no response, slow breathing. Give naloxone (narcan) and stay with them."
             ),
             "href": link("e_overdose-naloxone_en"),
-            "link": link("e_overdose-naloxone_en"),
+            "link": printed("e_overdose-naloxone_en"),
             "foot": card_text("en", "footer"),
         },
     ]
@@ -182,7 +195,7 @@ def test_everything_is_escaped(tmp_path, capsys):
         text.replace("title: Screening a new client", f"title: '{title}'", 1), encoding="utf-8"
     )
     code, err, sheet = run(
-        tmp_path, capsys, "--entries", "screening-basics", "--bot", BOT,
+        tmp_path, capsys, "--entries", "screening-basics", "--bot", BOT, "--plain",
         config=Config(content_dir=content),
     )  # fmt: skip
     assert code == 0, err
@@ -227,7 +240,7 @@ def test_missing_bot_username_says_to_pass_bot(tmp_path, capsys):
 
 def test_bot_username_from_env_then_getme(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv(cards.USERNAME_ENV, "@env_named_bot")
-    code, _, sheet = run(tmp_path, capsys, "--topic", "overdose")
+    code, _, sheet = run(tmp_path, capsys, "--topic", "overdose", "--plain")
     assert code == 0
     assert parse_cards(sheet)[0]["href"] == link("t_overdose_en", "env_named_bot")
 
@@ -242,7 +255,7 @@ def test_bot_username_from_env_then_getme(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr("bot.getme.bot_username", get_me)
     with_token = Config(content_dir=SMALL, token=Secret("123:secret"))
-    code, _, sheet = run(tmp_path, capsys, "--topic", "overdose", config=with_token)
+    code, _, sheet = run(tmp_path, capsys, "--topic", "overdose", "--plain", config=with_token)
     assert code == 0
     assert parse_cards(sheet)[0]["href"] == link("t_overdose_en", "from_getme_bot")
     (tmp_path / "cards.html").unlink()
@@ -257,7 +270,7 @@ def test_invalid_bot_username(tmp_path, capsys):
 
 def test_topic_gives_a_topic_card_then_its_entries(tmp_path, capsys):
     code, err, sheet = run(
-        tmp_path, capsys, "--topic", "phone-search", "--region", "us", "--bot", BOT
+        tmp_path, capsys, "--topic", "phone-search", "--region", "us", "--bot", BOT, "--plain"
     )
     assert code == 0, err
     found = parse_cards(sheet)
@@ -269,7 +282,7 @@ def test_topic_gives_a_topic_card_then_its_entries(tmp_path, capsys):
         link("t_phone-search_en_r-us"),
         link("e_rights-phone-us_en_r-us"),
     ]
-    assert found[0]["desc"] == card_text("en", "about.rights")
+    assert found[0]["desc"] == "Can police search my phone?"  # what the topic holds
 
 
 def test_topic_with_nothing_for_the_region_warns(tmp_path, capsys):
@@ -282,26 +295,31 @@ def test_topic_with_nothing_for_the_region_warns(tmp_path, capsys):
 
 
 def test_spanish_cards(tmp_path, capsys):
-    code, err, sheet = run(tmp_path, capsys, "--topic", "overdose", "--lang", "es", "--bot", BOT)
+    code, err, sheet = run(
+        tmp_path, capsys, "--topic", "overdose", "--lang", "es", "--bot", BOT, "--plain"
+    )
     assert code == 0, err
     assert '<html lang="es">' in sheet
     assert card_text("es", "sheet.title") in sheet
     assert parse_cards(sheet) == [
         {
             "title": "Sobredosis",
-            "desc": "Consejos de seguridad entre pares, todos en un solo lugar.",
+            "desc": "Señales de sobredosis y naloxona",
             "href": link("t_overdose_es"),
-            "link": link("t_overdose_es"),
+            "link": printed("t_overdose_es"),
             "foot": "Anónimo. Lantern no guarda nada sobre ti.",
         },
         {
             "title": "Señales de sobredosis y naloxona",
             "desc": "Labios azules, no responde, respira lento. Da naloxona y quédate a su lado.",
             "href": link("e_overdose-naloxone_es"),
-            "link": link("e_overdose-naloxone_es"),
+            "link": printed("e_overdose-naloxone_es"),
             "foot": "Anónimo. Lantern no guarda nada sobre ti.",
         },
     ]
+    code, err, sheet = run(tmp_path, capsys, "--topic", "overdose", "--lang", "es", "--bot", BOT)
+    assert code == 0, err
+    assert [c["title"] for c in parse_cards(sheet)] == ["Notas", "Notas"]
 
 
 def test_every_language_has_every_card_string():
@@ -325,8 +343,8 @@ def test_wired_into_the_lantern_command(tmp_path):
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANTERN_CONTENT_DIR": str(SMALL)},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "Wrote 1 card(s)" in result.stdout
-    assert link("e_overdose-naloxone_en") in out.read_text(encoding="utf-8")
+    assert "Wrote 1 discreet card(s)" in result.stdout
+    assert link(coded("entry", "overdose-naloxone", "en")) in out.read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------- render
@@ -378,18 +396,25 @@ def pdf_pages(path: Path) -> list[tuple[float, float]]:
         (
             # Nine cards: five rows fit an A4 page, four a Letter page.
             ["--entries", ",".join(["screening-basics", "overdose-naloxone",
-                                    "rights-phone-us"] * 3), "--region", "us"],
+                                    "rights-phone-us"] * 3), "--region", "us", "--plain"],
             ["e_screening-basics_en_r-us", "e_overdose-naloxone_en_r-us",
              "e_rights-phone-us_en_r-us"] * 3,
             {"A4": 1, "letter": 2},
         ),
         (
             ["--topic", "overdose", "--lang", "es"],
-            ["t_overdose_es", "e_overdose-naloxone_es"],
+            [coded("topic", "overdose", "es"), coded("entry", "overdose-naloxone", "es")],
             {"A4": 1, "letter": 1},
         ),
+        (
+            # Twelve discreet cards: on screen two A4 pages; in print, two of either paper.
+            ["--entries", ",".join(["screening-basics", "overdose-naloxone"] * 6)],
+            [coded("entry", "screening-basics", "en"),
+             coded("entry", "overdose-naloxone", "en")] * 6,
+            {"A4": 2, "letter": 2},
+        ),
     ],
-    ids=["entries", "topic-es"],
+    ids=["entries-plain", "topic-es-discreet", "two-pages"],
 )  # fmt: skip
 def test_sheet_renders_scans_and_prints(tmp_path, capsys, argv, expected, pages):
     import zxingcpp
@@ -423,3 +448,224 @@ def test_sheet_renders_scans_and_prints(tmp_path, capsys, argv, expected, pages)
         assert len(boxes) == count, size
         width, height_pt = PAGE_POINTS[size]
         assert all(abs(w - width) < 2 and abs(h - height_pt) < 2 for w, h in boxes), boxes
+
+
+# -------------------------------------------------------------------- discreet cards
+
+
+def test_cards_are_discreet_by_default(tmp_path, capsys):
+    """A card found in a wallet says "Notes", a QR code and a link that names nothing."""
+    code, err, sheet = run(tmp_path, capsys, "--topic", "screening", "--region", "us", "--bot", BOT)
+    assert code == 0, err
+    found = parse_cards(sheet)
+    assert [c["title"] for c in found] == [card_text("en", "discreet.title")] * 2 == ["Notes"] * 2
+    assert all("desc" not in c and "foot" not in c for c in found)
+    assert [c["href"] for c in found] == [
+        link(coded("topic", "screening", "en", "us")),
+        link(coded("entry", "screening-basics", "en", "us")),
+    ]
+    lowered = sheet.lower()
+    for said in ("screening", "client", "trust your gut", "bad date", "filtr"):
+        assert said not in lowered, said
+    assert t("en", "topic.screening").lower() not in lowered
+
+
+def test_discreet_flag_is_the_default_and_plain_turns_it_off(tmp_path, capsys):
+    _, _, default = run(tmp_path, capsys, "--entries", "screening-basics", "--bot", BOT)
+    (tmp_path / "cards.html").unlink()
+    _, _, discreet = run(
+        tmp_path, capsys, "--entries", "screening-basics", "--bot", BOT, "--discreet"
+    )
+    assert default == discreet and "Screening a new client" not in default
+    (tmp_path / "cards.html").unlink()
+    _, _, plain = run(tmp_path, capsys, "--entries", "screening-basics", "--bot", BOT, "--plain")
+    assert parse_cards(plain)[0]["title"] == "Screening a new client"
+    assert "Notes" not in plain
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--entries", "x1", "--plain", "--discreet", "--out", "x.html"])
+    assert "--plain" in parser.format_help() and "--discreet" in parser.format_help()
+
+
+def test_spanish_discreet_cards_say_notas(tmp_path, capsys):
+    code, err, sheet = run(
+        tmp_path, capsys, "--entries", "screening-basics", "--lang", "es", "--bot", BOT
+    )
+    assert code == 0, err
+    assert parse_cards(sheet)[0]["title"] == "Notas"
+    assert "Cómo filtrar" not in sheet and "filtr" not in sheet.lower()
+
+
+async def test_a_discreet_cards_link_opens_its_entry_in_the_bot(small_snapshot):
+    """The code on a printed card is resolved by /start against the knowledge base."""
+    from bot.app import build_application
+    from bot.config import Secret
+    from bot.services import Services
+    from knowledge.base import KnowledgeBase
+    from tests.conftest import TODAY
+    from tests.fakes import TOKEN, RecordingRequest, feed, message_update
+
+    request = RecordingRequest()
+    services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
+    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
+    await app.initialize()
+    try:
+        await feed(app, message_update(f"/start {coded('entry', 'screening-basics', 'es')}"))
+        assert request.last()["text"].startswith("<b>Cómo filtrar a un cliente nuevo</b>")
+        await feed(app, message_update(f"/start {coded('topic', 'overdose')}"))
+        assert "Overdose" in request.last()["text"] or "Sobredosis" in request.last()["text"]
+        await feed(app, message_update("/start c_00000000_en"))
+        assert request.last()["text"].startswith(t("es", "start.link_out_of_date"))
+    finally:
+        await app.shutdown()
+
+
+def test_referral_cards_print_the_phone_and_hours(tmp_path, capsys):
+    """A crisis line's card works without Telegram: its number and hours are printed,
+    on discreet cards too (with no name), and only the number, not what it is for."""
+    content = tmp_path / "content"
+    shutil.copytree(SMALL, content)
+    entries = content / "entries.yaml"
+    text = entries.read_text(encoding="utf-8")
+    entries.write_text(
+        text.replace('phone: "+1 555 0100"', 'phone: "+1 555 0100"\n      hours: "24/7"', 1),
+        encoding="utf-8",
+    )
+    config = Config(content_dir=content, show_examples=True)
+    for flags, title in (((), "Notes"), (("--plain",), "Example: walk-in clinic")):
+        code, err, sheet = run(
+            tmp_path, capsys, "--entries", "example-clinic,screening-basics", "--bot", BOT,
+            *flags, config=config,
+        )  # fmt: skip
+        assert code == 0, err
+        clinic, tip = parse_cards(sheet)
+        assert clinic["title"] == title
+        assert clinic["phone"] == "Tel. +1 555 0100 · 24/7"
+        assert "phone" not in tip  # a tip has no number to print
+        (tmp_path / "cards.html").unlink()
+
+
+def test_shipped_crisis_line_cards_carry_their_numbers():
+    from bot.content import load_knowledge
+    from knowledge.loader import DEFAULT_CONTENT_DIR
+
+    kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
+    if kb is None:
+        pytest.skip(f"the shipped content does not load right now: {problems[:1]}")
+    crisis = [
+        e for e in kb.snapshot.entries
+        if e.kind.value == "referral" and "crisis-support" in e.topics
+        and e.contact and e.contact.phone
+    ]  # fmt: skip
+    assert crisis
+    for entry in crisis:
+        region = next(r for r in entry.regions)
+        (card,) = cards.plan_cards(kb, lang="es", region=region, entries=[entry.id])
+        html_text = render_sheet([card], BOT, "es")
+        assert f"Tel. {entry.contact.phone}" in html_text
+        if entry.contact.hours:
+            assert entry.contact.hours in html_text
+        assert entry.text("es").title not in html_text and entry.id not in html_text
+
+
+# ------------------------------------------------------------------- card text, links
+
+
+def test_descriptions_end_at_a_sentence_or_a_word():
+    skip = cards.says_nothing("en")
+    assert describe(
+        "You know your situation best. Leaving suddenly can be dangerous.", skip=skip
+    ) == ("Leaving suddenly can be dangerous.")
+    assert describe("You know your situation best.", skip=skip) == ""
+    assert cards.says_nothing("es") >= {"nadie conoce tu situación mejor que tú."}
+    # an abbreviation ends no sentence; a bracket is not left open
+    assert (
+        describe(
+            "Drinks, food, vapes or drugs can be spiked with sedatives (GHB, benzos, ketamine,"
+            " scopolamine, known as burundanga) or with extra alcohol."
+        )
+        == "Drinks, food, vapes or drugs can be spiked with sedatives…"
+    )
+    assert describe("The court ruled (Riley v. California) that police need a warrant.") == (
+        "The court ruled (Riley v. California) that police need a warrant."
+    )
+    assert cards.sentences("Muchos clubes en EE. UU. llaman así. Y más.") == [
+        "Muchos clubes en EE. UU. llaman así.",
+        "Y más.",
+    ]
+    # a label alone says nothing: the next sentence follows it, cut after a word
+    label = describe(
+        "- **Seizure.** Police can take your phone if they arrest you or believe it holds"
+        " evidence, and can keep it for months.\n- **Other.** More."
+    )
+    assert (
+        label
+        == "Seizure. Police can take your phone if they arrest you or believe it holds evidence…"
+    )
+    # an opener to a list that is not shown ends the description
+    assert describe("Working outside has risks. Small habits help:\n- a buddy") == (
+        "Working outside has risks."
+    )
+
+
+def test_shipped_descriptions_never_end_mid_word():
+    from bot.content import load_knowledge
+    from knowledge.loader import DEFAULT_CONTENT_DIR
+
+    kb, _ = load_knowledge(DEFAULT_CONTENT_DIR, show_examples=True)
+    if kb is None:
+        pytest.skip("the shipped content does not load right now")
+    for entry in kb.snapshot.entries:
+        for lang, text in entry.texts.items():
+            said = describe(text.body, skip=cards.says_nothing(lang))
+            assert len(said) <= cards.DESCRIPTION_LIMIT, (entry.id, lang)
+            if not said:
+                continue
+            assert said[-1] in '.!?…"”»)', (entry.id, lang, said)
+            words = " ".join(text.body.split())
+            if said.endswith("…"):
+                last = re.sub(r"\W+$", "", said[:-1].split()[-1])
+                plain = re.sub(r"[*_`]", "", words)
+                assert re.search(rf"\b{re.escape(last)}\b", plain), (entry.id, lang, said)
+            assert said.casefold() not in cards.says_nothing(lang)
+
+
+def test_printed_links_break_only_before_the_payload():
+    bot = "b" * 32  # the longest bot username Telegram allows
+    short = url("lantern_bot", deeplinks.Link("entry", "screening-basics", "en", "us"))
+    assert cards.printed_link(short) == ["t.me/lantern_bot?start=e_screening-basics_en_r-us"]
+    longest = url(bot, deeplinks.Link("entry", "a" * 40, "es", "a-region"))
+    head, tail = cards.printed_link(longest)
+    assert head == f"t.me/{bot}?start=" and tail == payload(
+        deeplinks.Link("entry", "a" * 40, "es", "a-region")
+    )
+    rendered = cards._link_html(longest)
+    assert rendered.count("<wbr>") == 1
+    assert re.findall(r'<span class="nw">([^<]*)</span>', rendered) == [head, tail]
+
+
+def test_the_longest_shipped_link_fits_the_card():
+    """Every link of the shipped content, with a long bot name and the longest region, is
+    printed at a size where each of its lines fits the 78 mm inside a card."""
+    from bot.content import load_knowledge
+    from knowledge.loader import DEFAULT_CONTENT_DIR
+
+    kb, _ = load_knowledge(DEFAULT_CONTENT_DIR, show_examples=True)
+    if kb is None:
+        pytest.skip("the shipped content does not load right now")
+    region = max((r.slug for r in kb.snapshot.regions), key=len)
+    links = [deeplinks.Link("entry", e.id, "es", region) for e in kb.snapshot.entries]
+    links += [deeplinks.Link("topic", slug, "es", region) for slug in cards.ALL_TOPICS]
+    for bot in ("lantern_bot", "b" * 32):
+        for one in links:
+            for shown in (one, deeplinks.coded(one)):
+                pieces = cards.printed_link(url(bot, shown))
+                size = cards.link_font_pt(max(map(len, pieces)))
+                assert size >= 5.5, (bot, shown)
+                for piece in pieces:
+                    width = len(piece) * cards.MONO_ADVANCE_EM * size * cards.PT_MM
+                    assert width <= cards.LINK_WIDTH_MM, (bot, shown)
+                if shown.kind == "code" and bot == "lantern_bot":
+                    assert len(pieces) == 1  # a discreet link, with a short name: one line
