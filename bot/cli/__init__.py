@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot import i18n
 from bot.cli.console import open_console
 from bot.cli.content import make_cards, search_knowledge, show_stats, validate_content
 from bot.cli.data import backup_database, export_published, import_for_review
@@ -34,7 +35,25 @@ def _parser() -> argparse.ArgumentParser:
         help="receive updates on a webhook (LANTERN_WEBHOOK_URL, _LISTEN, _SECRET)",
     )
     console = sub.add_parser("console", help="try the bot in this terminal, no Telegram needed")
-    console.add_argument("--lang", default="en", help="your Telegram language (en, es, ...)")
+    console.add_argument(
+        "--lang",
+        default="en",
+        choices=i18n.languages(),
+        help=f"person 1's Telegram language: {', '.join(i18n.languages())}",
+    )
+    console.add_argument(
+        "--data-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep moderators, tips and reports in DIR (default: LANTERN_DATA_DIR if set, "
+        "else a scratch directory deleted at the end)",
+    )
+    console.add_argument(
+        "--demo",
+        action="store_true",
+        help="a scripted tour: a user finds help; an admin invites a moderator, who writes "
+        "a tip the admin approves; a user finds it (always in a scratch directory)",
+    )
     console.add_argument(
         "--hostile",
         nargs="?",
