@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -66,6 +66,8 @@ REFERRAL_KEYS = {"contact", *REFERRAL_FLAG_KEYS}
 TEXT_KEYS = {"title", "body", "keywords", "jurisdiction"}
 CONTACT_KEYS = {"website", "phone", "address", "hours"}
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+WEBSITE_RE = re.compile(r"^https://[^\s<>\"]+$")
+PHONE_RE = re.compile(r"^[+0-9][0-9 ()\-]{1,30}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,9 +504,9 @@ class _EntryReader:
         if not values.get("website") and not values.get("phone"):
             self.fail(raw.line, "contact needs at least a website or a phone")
         website = values.get("website")
-        if website and not re.match(r"^https://[^\s<>\"]+$", website):
+        if website and not WEBSITE_RE.match(website):
             self.fail(raw.line_of("website"), "website must be an https:// address")
-        if "phone" in values and not re.match(r"^[+0-9][0-9 ()\-]{1,30}$", values["phone"]):
+        if "phone" in values and not PHONE_RE.match(values["phone"]):
             self.fail(raw.line_of("phone"), "phone must be digits, spaces, '+', '-' or brackets")
         return Contact(**values)
 
@@ -552,6 +554,39 @@ class _EntryReader:
             languages=tuple(languages),
             **tristates,
         )
+
+
+def _as_map(raw: Mapping[str, Any], lines: dict[int, str], prefix: str = "") -> _Map:
+    """`raw` as a mapping read from YAML, each key on its own made-up line (noted in
+    `lines`), so the entry reader's problems can be traced back to their field."""
+    result = _Map()
+    result.line = len(lines) + 1
+    lines[result.line] = prefix.rstrip(".") or "entry"
+    for key, value in raw.items():
+        line = len(lines) + 1
+        lines[line] = prefix + str(key)
+        if isinstance(value, Mapping):
+            value = _as_map(value, lines, f"{prefix}{key}.")
+        elif isinstance(value, list | tuple):
+            value = _Seq(value)
+        result[key] = value
+        result.key_lines[key] = result.value_lines[key] = line
+    return result
+
+
+def read_referral(
+    raw: Mapping[str, Any],
+) -> tuple[Contact | None, ReferralFlags | None, list[tuple[str, str]]]:
+    """A referral's contact and flags from a mapping shaped like a content file's entry
+    (`contact:` and the flag keys), by exactly the rules content files follow. For
+    referrals written elsewhere (the moderators' chat). Problems are (field, message),
+    the field as "cost" or "contact.phone"."""
+    lines: dict[int, str] = {}
+    problems: list[Problem] = []
+    reader = _EntryReader("", _as_map(raw, lines), set(), problems)
+    contact = reader._contact()
+    flags = reader._flags()
+    return contact, flags, [(lines.get(p.line, "entry"), p.message) for p in problems]
 
 
 def _read_regions(path: Path, shown: str, problems: list[Problem]) -> list[Region]:
