@@ -136,7 +136,7 @@ async def run_console(
     try:
         _write(out, BANNER)
         for note in notes:
-            _write(out, _wrap(note, "") + "\n")
+            _write(out, note + "\n")  # unwrapped: a path stays whole, to copy
         _write(out, "\n")
         for warning in emulator.warnings:
             _write(out, _wrap(f"[spec] {warning}", "") + "\n")

@@ -70,8 +70,9 @@ def open_console(args: argparse.Namespace, config: Config) -> int:
             services.identity = Identity(secrets.token_bytes(32))
             notes = [
                 f"Data: a scratch directory, {data_dir}, deleted when you leave "
-                "(--data-dir DIR or LANTERN_DATA_DIR to keep one). /admin makes you an "
-                "admin of its team."
+                "(--data-dir DIR or LANTERN_DATA_DIR keeps one).",
+                "Moderation: /admin makes you an admin of this scratch team; /as 2 is "
+                "someone else.",
             ]
 
             async def make_invite(role: str) -> str:
