@@ -211,7 +211,14 @@ def test_an_index_survives_export_and_restore_after_rebuilds():
     tip = dataclasses.replace(
         entries[7],
         id="fresh-tip-after-restart",
-        texts={"en": dataclasses.replace(entries[7].texts["en"], title="Quokka van tonight")},
+        regions=("global",),  # seen by everyone, whichever entry it was copied from
+        texts={
+            "en": dataclasses.replace(
+                entries[7].texts["en"],
+                title="Quokka van tonight",
+                body="The quokka van stops by the park tonight.",
+            )
+        },
     )
     grown = Snapshot(entries=(*changed.entries, tip), regions=shipped.regions)
     found = SearchIndex.rebuild(grown, restored).search("quokka van", lang="en")
