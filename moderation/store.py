@@ -139,6 +139,75 @@ MIGRATIONS: Sequence[str] = (
     CREATE UNIQUE INDEX one_pending_proposal ON proposals(action, object)
         WHERE status = 'pending';
     """,
+    # 5: peer safety alerts (moderation/alerts/). Reports wait for the region's
+    # moderators with the day only and nothing about who sent them; published alerts hold
+    # masked text; numbers only as keyed slow hashes; the outbox makes channel posts and
+    # edits survive a crash; counts per region and month outlive expired alerts.
+    """
+    CREATE TABLE alert_reports (
+        id INTEGER PRIMARY KEY,
+        region TEXT NOT NULL,
+        day TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        severity INTEGER NOT NULL,
+        details TEXT NOT NULL,
+        text TEXT,
+        approvals TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        region TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        severity INTEGER NOT NULL,
+        period TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        text TEXT NOT NULL,
+        reports INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL DEFAULT 'published' CHECK (status IN ('published')),
+        needs_review INTEGER NOT NULL DEFAULT 0,
+        published_on TEXT NOT NULL,
+        expires_on TEXT NOT NULL
+    );
+    CREATE INDEX alerts_by_expiry ON alerts(expires_on);
+    CREATE TABLE alert_numbers (
+        alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX alert_numbers_by_hash ON alert_numbers(hash);
+    CREATE INDEX alert_numbers_by_alert ON alert_numbers(alert_id);
+    CREATE TABLE alert_channels (
+        region TEXT PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        langs TEXT NOT NULL
+    );
+    CREATE TABLE alert_outbox (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('post', 'edit', 'expire', 'retract')),
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending')),
+        attempts INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE alert_posts (
+        alert_id INTEGER NOT NULL,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        PRIMARY KEY (alert_id, chat_id)
+    );
+    CREATE TABLE alert_counts (
+        region TEXT NOT NULL,
+        month TEXT NOT NULL,
+        severity INTEGER NOT NULL,
+        alerts INTEGER NOT NULL DEFAULT 0,
+        reports INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (region, month, severity)
+    );
+    CREATE TABLE alert_watch (
+        moderator_id INTEGER NOT NULL REFERENCES moderators(id),
+        region TEXT NOT NULL,
+        PRIMARY KEY (moderator_id, region)
+    );
+    """,
 )
 
 
