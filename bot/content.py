@@ -13,7 +13,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot import i18n, render
-from knowledge import compiled, dump, loader, markup, model, normalize, search, taxonomy, words
+from knowledge import (
+    compiled,
+    dump,
+    loader,
+    markup,
+    model,
+    normalize,
+    order,
+    search,
+    taxonomy,
+    words,
+)
 from knowledge.base import KnowledgeBase
 from knowledge.loader import DEFAULT_CONTENT_DIR, REGIONS_FILE, content_files, load_directory
 from knowledge.model import Snapshot
@@ -33,8 +44,12 @@ def load_snapshot(directory: Path | str | None) -> tuple[Snapshot | None, list[s
     """
     snapshot, problems = load_directory(directory)
     _, word_problems = words.load(directory)
-    if snapshot is None or word_problems:
-        return None, [str(p) for p in (*problems, *word_problems)]
+    first, order_problems = order.load(directory)
+    if snapshot is not None and not order_problems:
+        root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
+        order_problems = order.check(first, snapshot, str(root / loader.ORDER_FILE))
+    if snapshot is None or word_problems or order_problems:
+        return None, [str(p) for p in (*problems, *word_problems, *order_problems)]
     too_long = render.card_problems(snapshot.entries)
     if too_long:
         return None, too_long
@@ -56,8 +71,9 @@ def load_knowledge(
     """
     root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
     how_people_write, word_problems = words.load(root)
-    if word_problems:
-        return None, [str(p) for p in word_problems]
+    first, order_problems = order.load(root)
+    if word_problems or order_problems:
+        return None, [str(p) for p in (*word_problems, *order_problems)]
     key = _key_or_none(root) if compiled_in is not None else None
     if compiled_in is not None and key is not None:
         try:
@@ -67,16 +83,23 @@ def load_knowledge(
             found = None
         if found is not None:
             snapshot, index = found
+            unknown = order.check(first, snapshot, str(root / loader.ORDER_FILE))
+            if unknown:
+                return None, [str(p) for p in unknown]
             return (
                 KnowledgeBase(
-                    snapshot, show_examples=show_examples, index=index, words=how_people_write
+                    snapshot,
+                    show_examples=show_examples,
+                    index=index,
+                    words=how_people_write,
+                    first=first,
                 ),
                 [],
             )
     snapshot, problems = load_snapshot(root)
     if snapshot is None:
         return None, problems
-    kb = KnowledgeBase(snapshot, show_examples=show_examples, words=how_people_write)
+    kb = KnowledgeBase(snapshot, show_examples=show_examples, words=how_people_write, first=first)
     # Saved only if the files did not change while they were being read.
     if save and compiled_in is not None and key is not None and key == _key_or_none(root):
         try:

@@ -8,6 +8,7 @@ from datetime import date
 
 from knowledge.model import Entry, Snapshot, is_visible
 from knowledge.normalize import MAX_QUERY_CHARS
+from knowledge.order import shipped_order
 from knowledge.search import Hit, SearchIndex
 from knowledge.taxonomy import ALL_TOPICS, LANGUAGES, TOPIC_CATEGORY
 from knowledge.words import Reading, Words, shipped_words
@@ -20,12 +21,17 @@ class _State:
     # Sorted topic lists, filled as they are asked for; they die with this state.
     topics: dict[tuple[str, str | None], tuple[Entry, ...]] = field(default_factory=dict)
 
+    first: tuple[str, ...] = ()
+
     def position(self, entry: Entry) -> int:
-        """Where the entry stands in the content: writers put what is needed first, first."""
+        """Where the entry stands: the ids of content/order.yaml first, in that order, then
+        the others in the order of the content files."""
         try:
             places = self._places  # type: ignore[has-type]
         except AttributeError:
-            places = {e.id: i for i, e in enumerate(self.snapshot.entries)}
+            places = {entry_id: i for i, entry_id in enumerate(self.first)}
+            for i, e in enumerate(self.snapshot.entries):
+                places.setdefault(e.id, len(self.first) + i)
             object.__setattr__(self, "_places", places)
         return places.get(entry.id, len(places))
 
@@ -43,14 +49,18 @@ class KnowledgeBase:
         show_examples: bool = False,
         index: SearchIndex | None = None,
         words: Words | None = None,
+        first: tuple[str, ...] | None = None,
     ) -> None:
         """`index`: one already built for `snapshot` (read back from compiled content);
         `words`: how people write (knowledge.words), the shipped file's by default."""
         self.show_examples = show_examples
         self.words = words if words is not None else shipped_words()
+        self.first = first if first is not None else shipped_order()
         if index is not None and index.snapshot is not snapshot:
             raise ValueError("the index was built for another snapshot")
-        self._state = _State(snapshot, index if index is not None else SearchIndex(snapshot))
+        self._state = _State(
+            snapshot, index if index is not None else SearchIndex(snapshot), first=self.first
+        )
 
     @property
     def snapshot(self) -> Snapshot:
@@ -66,7 +76,9 @@ class KnowledgeBase:
         The new index reuses the live one's work for unchanged entries, so publishing one
         tip costs milliseconds; the live index keeps serving while this runs in a thread.
         """
-        self._state = _State(snapshot, SearchIndex.rebuild(snapshot, self._state.index))
+        self._state = _State(
+            snapshot, SearchIndex.rebuild(snapshot, self._state.index), first=self.first
+        )
 
     def position(self, entry: Entry) -> int:
         """Where the entry stands in the content (writers put what is needed first, first)."""

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from knowledge import ids, markup
+from knowledge.ids import did_you_mean
 from knowledge.model import (
     Contact,
     Cost,
@@ -35,6 +36,8 @@ DEFAULT_CONTENT_DIR = Path(__file__).parent / "content"
 REGIONS_FILE = "regions.yaml"
 # How people write (knowledge.words): in the content folder, but not entries.
 WORDS_FILE = "words.yaml"
+# What a person needs first (knowledge.order): also in the content folder, not entries.
+ORDER_FILE = "order.yaml"
 
 ID_RE, REGION_RE, LANG_RE = ids.ENTRY_ID, ids.REGION, ids.LANG
 MAX_TITLE = 80
@@ -270,7 +273,10 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        problems.append(Problem(shown, line, f"YAML syntax error: {exc.problem or exc}"))
+        # The parser names where the block it could not finish began, when it knows.
+        start = exc.context_mark.line + 1 if exc.context_mark else line - 10
+        hint = syntax_hint(raw, min(start, line), line)
+        problems.append(Problem(shown, line, f"YAML syntax error: {exc.problem or exc}; {hint}"))
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         problems.append(Problem(shown, 1, f"YAML error: {type(exc).__name__}: {exc}"))
     finally:
@@ -279,6 +285,48 @@ def read_yaml(path: Path, shown: str, problems: list[Problem]) -> Any:
 
 
 _read_yaml = read_yaml
+
+# What usually breaks a hand-written YAML file, looked for on the lines before the one
+# where the parser gave up (which can be many lines after the cause).
+_TAB_INDENT = re.compile(r"^ *\t")
+_NO_SPACE_AFTER_COLON = re.compile(r"^\s*(?:- )?[A-Za-z_][\w-]*:(?![\s/]|$)")
+_QUOTED_VALUE = re.compile(r"^\s*(?:- )?(?:[A-Za-z_][\w-]*:\s+)?(?:- )?([\"'])(.*)$")
+_FLOW_VALUE = re.compile(r"^\s*(?:- )?[A-Za-z_][\w-]*:\s+([\[{])(.*)$")
+USUAL_CAUSES = "a tab, a missing space after ':', or an unclosed quote or bracket"
+
+
+def _unclosed(quote: str, rest: str) -> bool:
+    """Whether a value that opens with `quote` leaves it open at the end of its line."""
+    text = rest.replace("\\\\", "").replace('\\"', "") if quote == '"' else rest.replace("''", "")
+    return quote not in text
+
+
+def syntax_hint(raw: str, first: int, last: int) -> str:
+    """Where a YAML syntax error reported at line `last` most likely comes from: the first
+    line from `first` (where the parser's unfinished block began) to `last` with a tab in
+    its indentation, no space after a key's ':', or a quote or bracket left open; else
+    the usual causes."""
+    lines = raw.splitlines()
+    first = max(1, first)
+    for number in range(first, min(last, len(lines)) + 1):
+        text = lines[number - 1]
+        if text.lstrip().startswith("#"):
+            continue
+        if _TAB_INDENT.match(text):
+            return f"check line {number}: it is indented with a tab (indent with spaces)"
+        if _NO_SPACE_AFTER_COLON.match(text):
+            return f"check line {number}: it needs a space after ':'"
+        quoted = _QUOTED_VALUE.match(text)
+        if quoted and _unclosed(quoted.group(1), quoted.group(2)):
+            return (
+                f"check line {number}: it opens a quote ({quoted.group(1)}) and does not close it"
+            )
+        flow = _FLOW_VALUE.match(text)
+        closing = {"[": "]", "{": "}"}
+        if flow and closing[flow.group(1)] not in flow.group(2):
+            return f"check line {number}: it opens a '{flow.group(1)}' and does not close it"
+    where = f"this line and those before it (from line {first})" if first < last else "this line"
+    return f"check {where} for {USUAL_CAUSES}"
 
 
 def _to_date(value: Any) -> date | None:
@@ -406,7 +454,8 @@ class _EntryReader:
             if topic in RESERVED_TOPICS:
                 self.fail(self.at("topics"), f"topic '{topic}' is reserved and not served yet")
             elif topic not in TOPIC_CATEGORY:
-                self.fail(self.at("topics"), f"unknown topic '{topic}'")
+                maybe = did_you_mean(topic, TOPIC_CATEGORY)
+                self.fail(self.at("topics"), f"unknown topic '{topic}'{maybe}")
         if len(set(topics)) != len(topics):
             self.fail(self.at("topics"), "a topic is listed twice")
         return topics
@@ -420,7 +469,10 @@ class _EntryReader:
             return []
         for region in regions:
             if region not in self.regions:
-                self.fail(self.at("regions"), f"unknown region '{region}' (see {REGIONS_FILE})")
+                maybe = did_you_mean(region, sorted(self.regions))
+                self.fail(
+                    self.at("regions"), f"unknown region '{region}'{maybe} (see {REGIONS_FILE})"
+                )
         if EXAMPLE_REGION in regions and len(regions) > 1:
             self.fail(self.at("regions"), "an 'example' entry must be in no other region")
         return regions
@@ -630,7 +682,8 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def content_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.yaml") if p.name not in (REGIONS_FILE, WORDS_FILE))
+    not_entries = (REGIONS_FILE, WORDS_FILE, ORDER_FILE)
+    return sorted(p for p in directory.glob("*.yaml") if p.name not in not_entries)
 
 
 def _unexpected(exc: Exception) -> str:
@@ -727,7 +780,9 @@ def load_directory(directory: Path | str | None = None) -> tuple[Snapshot | None
                 )
             )
     if problems:
-        return None, problems
+        # By file, then line, as an editor goes through them (each file's are found
+        # field by field, and a link's only once all entries are read).
+        return None, sorted(problems, key=lambda p: (p.path, p.line))
     return Snapshot(entries=tuple(entries), regions=tuple(regions)), []
 
 

@@ -92,3 +92,28 @@ def test_not_a_mapping():
         "words.yaml:1: expected a mapping with 'synonyms', 'crisis', ..."
     ]
     assert found.read("sos", "en").urgent is None
+
+
+def test_order_yaml_puts_what_is_needed_first(tmp_path: Path):
+    content = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, content)
+    (content / "order.yaml").write_text(
+        "first:\n  - overdose-fentanyl-never-use-alone\n", encoding="utf-8"
+    )
+    kb, problems = load_knowledge(content)
+    assert problems == [] and kb is not None
+    assert kb.topic("overdose")[0].id == "overdose-fentanyl-never-use-alone"
+    shipped, _ = load_knowledge(DEFAULT_CONTENT_DIR)
+    assert shipped.topic("overdose")[0].id == "overdose-opioids-naloxone"
+
+
+def test_order_yaml_naming_a_missing_entry_is_an_error(tmp_path: Path):
+    content = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, content)
+    (content / "order.yaml").write_text("first:\n  - no-such-entry\n", encoding="utf-8")
+    snapshot, said = load_snapshot(content)
+    assert snapshot is None
+    assert said == [f"{content / 'order.yaml'}:1: first: no entry has the id 'no-such-entry'"]
+    (content / "order.yaml").write_text("last: []\n", encoding="utf-8")
+    kb, said = load_knowledge(content)
+    assert kb is None and "expected one key, 'first'" in said[0]
