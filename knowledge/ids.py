@@ -8,7 +8,9 @@ gathered here: `$` also matches before a final newline, so "es\\n" passes; what 
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 
 ENTRY_ID_MAX = 48
 REGION_MAX = 31
@@ -22,3 +24,11 @@ LANG = re.compile(r"^[a-z]{2}$")
 # they share, up to the longest of them (an entry id). Looser than ENTRY_ID and REGION on
 # purpose: a value of the right shape that names nothing is turned away by the lookup.
 SLUG = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{ENTRY_ID_MAX - 1}}}$")
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """A suggestion naming up to three close `known` words, ' (did you mean a, b?)', or
+    '': for the messages that refuse an unknown topic, region or entry id (`validate`,
+    `cards`, `search`)."""
+    close = difflib.get_close_matches(word, list(known), n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
