@@ -12,6 +12,7 @@ from bot import callbacks, keyboards, screens
 from bot.callbacks import Op
 from bot.handlers import help_now, search
 from bot.handlers.common import send, services, user_lang, user_region
+from bot.handlers.tips_and_reports import USER_FLOWS
 from bot.i18n import languages, t
 from bot.render import esc
 from bot.services import Services
@@ -41,8 +42,17 @@ SCREENS = (
 async def on_screen(
     update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action
 ) -> None:
-    """A button that shows a screen: menus, topics, cards, languages, regions, help now."""
+    """A button that shows a screen: menus, topics, cards, languages, regions, help now.
+
+    Going elsewhere leaves a half-written tip or report behind: words typed later are a
+    search again, not a draft caught by a flow the person walked away from."""
     lang = user_lang(update, context)
+    user = update.effective_user
+    if user is not None:
+        svc = services(context)
+        flow = svc.flows.get(user.id)
+        if flow is not None and flow.name in USER_FLOWS:
+            svc.flows.end(user.id)
     screen = _screen_for(update, context, action, lang)
     await send(update, screen or screens.home(lang, t(lang, "expired")))
 
