@@ -41,6 +41,8 @@ from bot.callbacks import Op
 from bot.config import Config
 from bot.handlers import (
     browse,
+    checkin,
+    checkin_contacts,
     commands,
     errors,
     groups,
@@ -64,7 +66,7 @@ from knowledge.taxonomy import DEFAULT_LANGUAGE
 
 # Only what the bot serves; Telegram sends nothing else, so there is less to handle or leak.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
-PRIVATE_COMMANDS = ("start", "help", "privacy", "wipe")
+PRIVATE_COMMANDS = ("start", "help", "privacy", "wipe", "checkin", "sos")
 CONFIG_KEY = "lantern.config"
 COMMANDS_RETRY_SECONDS = 60
 POLL_PAUSE_MIN = 0.25
@@ -366,6 +368,9 @@ def add_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("help", commands.help_command, filters=private))
     application.add_handler(CommandHandler("privacy", commands.privacy, filters=private))
     application.add_handler(CommandHandler("wipe", wipe.wipe, filters=private))
+    # 🤝 Check-in with a trusted contact; /sos raises its alarm now (else 🆘 Need help now).
+    application.add_handler(CommandHandler("checkin", checkin.checkin_command, filters=private))
+    application.add_handler(CommandHandler("sos", checkin.sos_command, filters=private))
     # Moderators only; for anyone else it answers exactly like an unknown command.
     application.add_handler(CommandHandler("mod", moderators.mod_command, filters=private))
     application.add_handler(MessageHandler(private & filters.COMMAND, commands.unknown_command))
@@ -373,10 +378,14 @@ def add_handlers(application: Application) -> None:
     # a moderator's form), else read and answered (crisis, small talk, search).
     typed = private & filters.TEXT & ~filters.COMMAND
     user_flow = InFlow(application, tips_and_reports.USER_FLOWS)
+    checkin_flow = InFlow(application, checkin.USER_FLOWS)
     mod_flow = InFlow(application, moderators.MOD_FLOWS)
     application.add_handler(MessageHandler(typed & user_flow, flow_step(tips_and_reports.on_text)))
+    application.add_handler(MessageHandler(typed & checkin_flow, flow_step(checkin.on_text)))
     application.add_handler(MessageHandler(typed & mod_flow, flow_step(moderators.on_text)))
     application.add_handler(MessageHandler(typed, search.text_search))
+    # A location is kept for a check-in being set up or running (else: not text).
+    application.add_handler(MessageHandler(private & filters.LOCATION, checkin.guarded_location))
     application.add_handler(
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, search.not_text)
     )
@@ -396,7 +405,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(buttons(button(tips_and_reports.on_action), Op.USER))  # tip, report
     application.add_handler(buttons(button(moderators.on_action), Op.MOD))  # moderators only
     application.add_handler(buttons(button(browse.on_stale), Op.ALERT))  # alerts: being built
-    application.add_handler(buttons(button(browse.on_stale), Op.CHECKIN))  # check-ins: being built
+    application.add_handler(buttons(button(checkin.on_button), Op.CHECKIN))  # 🤝 Check-in
     application.add_handler(CallbackQueryHandler(button(browse.on_stale)))  # anything else
     application.add_handler(InlineQueryHandler(inline.on_inline_query))
 
@@ -444,6 +453,8 @@ def build_application(
         .bot(bot)
         .concurrent_updates(processor)
         .post_init(_starting if use_store else register_commands)
+        # Check-ins live in memory: a graceful stop tells everyone with one that it ended.
+        .post_stop(checkin_contacts.on_stop)
         .post_shutdown(_stopping)
         .build()
     )

@@ -143,6 +143,8 @@ def category_menu(
     nav = _nav(lang, page, len(topics), Op.CATEGORY, category)
     if nav:
         rows.append(nav)
+    if category == "safety":  # 🤝 Check-in with a trusted contact (bot/handlers/checkin.py)
+        rows.append([_button(t(lang, "ck.btn.menu"), Op.CHECKIN, "m")])
     rows.append([_home(lang)])
     return _keyboard(rows)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot import heap
 from bot.i18n import pick_language
 from bot.outgoing import Outgoing
+from bot.remembered.checkins import CheckIns
 from bot.remembered.flood import GROUP_BURST, GROUP_PER_SECOND, FloodGuard
 from bot.remembered.flows import Flows
 from bot.remembered.prefs import Preferences
@@ -76,6 +77,7 @@ class Services:
     )
     trail: MessageTrail = field(default_factory=MessageTrail)
     vanisher: Vanisher = field(default_factory=Vanisher)
+    checkins: CheckIns = field(default_factory=CheckIns)  # 🤝 Check-in: memory only
     flood: FloodGuard = field(default_factory=FloodGuard)
     # A group is answered at Telegram's group rate, whoever writes in it.
     group_flood: FloodGuard = field(
@@ -226,6 +228,7 @@ class Services:
         return {r.slug for r in snapshot.regions}
 
     async def close(self) -> None:
+        await self.checkins.scheduler.stop()
         if self.store is not None:
             await self.store.close()
             self.store = None

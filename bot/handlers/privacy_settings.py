@@ -47,7 +47,7 @@ def settings_screen(
         lines.append(t(lang, "privacy.vanish_on", minutes=vanish))
     else:
         lines.append(t(lang, "privacy.vanish_off"))
-    lines += [t(lang, "privacy.wipe"), "", t(lang, "privacy.kept")]
+    lines += [t(lang, "privacy.wipe"), t(lang, "privacy.checkin"), "", t(lang, "privacy.kept")]
     url = bookmark_url(bot_username, discreet, vanish)
     if url is not None:
         lines.append(t(lang, "privacy.bookmark", link=url))
