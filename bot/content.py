@@ -8,7 +8,6 @@ parsing and checking every YAML file again.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,7 +76,7 @@ def load_knowledge(
     key = _key_or_none(root) if compiled_in is not None else None
     if compiled_in is not None and key is not None:
         try:
-            found = compiled.load(compiled_in, key)
+            found = compiled.load(compiled_in, key, origin=_Origins(root).shown)
         except compiled.CompiledError as exc:
             log.warning("Ignoring compiled content (%s); reading the YAML files again.", exc)
             found = None
@@ -103,7 +102,7 @@ def load_knowledge(
     # Saved only if the files did not change while they were being read.
     if save and compiled_in is not None and key is not None and key == _key_or_none(root):
         try:
-            compiled.save(compiled_in, key, snapshot, kb.index)
+            compiled.save(compiled_in, key, snapshot, kb.index, origin=_Origins(root).stored)
         except OSError as exc:
             log.warning(
                 "Could not save compiled content in the data directory (%s); "
@@ -134,10 +133,36 @@ def _key_or_none(root: Path) -> str | None:
         return None  # the loader reports unreadable files in its own words
 
 
+class _Origins:
+    """Entry origins (`path:line`, the path as problems show it: relative to the working
+    directory) stored by file name alone, and shown again for this start's directories.
+
+    So the compiled content depends on the content and the code only: the same files
+    started from another folder, or copied elsewhere, read the same compiled file.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._names: dict[str, str] = {}
+        self._paths: dict[str, str] = {}
+        for path in content_files(root):
+            shown = loader._shown(path, root)  # as the loader names it in origins
+            self._names[shown] = path.name
+            self._paths[path.name] = shown
+
+    def stored(self, origin: str) -> str:
+        path, colon, line = origin.rpartition(":")
+        name = self._names.get(path)
+        return f"{name}{colon}{line}" if name is not None and colon else origin
+
+    def shown(self, origin: str) -> str:
+        name, colon, line = origin.rpartition(":")
+        path = self._paths.get(name)
+        return f"{path}{colon}{line}" if path is not None and colon else origin
+
+
 def _key_parts(root: Path) -> Iterator[tuple[str, bytes]]:
-    # Problems name files relative to the working directory, so that is part of the key.
-    yield "cwd", os.getcwd().encode("utf-8")
-    yield "root", str(root.resolve()).encode("utf-8")
+    # The content (by file name and bytes) and the code, nothing else: not the working
+    # directory nor where the content lies (origins are stored by file name, see _Origins).
     for path in [root / REGIONS_FILE, *content_files(root)]:
         yield f"content:{path.name}", path.read_bytes() if path.exists() else b"<missing>"
     for module in _JUDGES:

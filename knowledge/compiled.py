@@ -18,7 +18,7 @@ import os
 import pickle  # only for the error numpy raises on a file that is not an archive
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
@@ -45,6 +45,11 @@ SUFFIX = ".npz"
 _META = "meta"
 _ENTRIES = "entries"
 _TRISTATE = {True: True, False: False, "unknown": None}
+# Compiled files kept side by side, newest used first: switching the content (or the code)
+# back to an earlier version reads its file again instead of recompiling.
+KEEP = 3
+
+Relocate = Callable[[str], str]
 
 
 class CompiledError(ValueError):
@@ -65,9 +70,19 @@ def path_for(directory: Path, key: str) -> Path:
     return directory / f"{PREFIX}{key}{SUFFIX}"
 
 
-def save(directory: Path, key: str, snapshot: Snapshot, index: SearchIndex) -> Path:
-    """Write the compiled file for `key` atomically and remove older ones.
+def save(
+    directory: Path,
+    key: str,
+    snapshot: Snapshot,
+    index: SearchIndex,
+    *,
+    origin: Relocate | None = None,
+    keep: int = KEEP,
+) -> Path:
+    """Write the compiled file for `key` atomically; keep the `keep` newest files.
 
+    `origin` turns each entry's origin into what is stored (say, a path relative to the
+    content directory rather than to the working directory); `load` takes the inverse.
     Raises OSError when the directory is not writable; nothing half-written is left.
     """
     arrays, words, phrases = index.export()
@@ -79,7 +94,7 @@ def save(directory: Path, key: str, snapshot: Snapshot, index: SearchIndex) -> P
         "phrases": phrases,
     }
     # One JSON line per entry, read back one at a time (see `load`).
-    lines = "\n".join(json.dumps(_record(e), ensure_ascii=False) for e in snapshot.entries)
+    lines = "\n".join(json.dumps(_record(e, origin), ensure_ascii=False) for e in snapshot.entries)
     arrays = {
         **arrays,
         _META: _utf8(json.dumps(meta, ensure_ascii=False)),
@@ -98,16 +113,29 @@ def save(directory: Path, key: str, snapshot: Snapshot, index: SearchIndex) -> P
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    for old in directory.glob(f"{PREFIX}*{SUFFIX}"):
-        if old != target:
-            with contextlib.suppress(OSError):
-                old.unlink()
+    _prune(directory, keep)
     return target
 
 
-def load(directory: Path, key: str) -> tuple[Snapshot, SearchIndex] | None:
+def _prune(directory: Path, keep: int) -> None:
+    """Remove all but the `keep` most recently written or used compiled files."""
+    found = []
+    for path in directory.glob(f"{PREFIX}*{SUFFIX}"):
+        with contextlib.suppress(OSError):
+            found.append((path.stat().st_mtime_ns, path.name, path))
+    found.sort(reverse=True)
+    for _, _, old in found[max(keep, 1) :]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+
+
+def load(
+    directory: Path, key: str, *, origin: Relocate | None = None
+) -> tuple[Snapshot, SearchIndex] | None:
     """The snapshot and index saved under `key`; None when there is no such file.
 
+    `origin` turns each stored origin back into the entry's (the inverse of `save`'s).
+    A file that is read is marked as just used, so that it is kept among the newest.
     Raises CompiledError when the file is there but damaged or not what it claims.
     """
     path = path_for(directory, key)
@@ -128,7 +156,7 @@ def load(directory: Path, key: str) -> tuple[Snapshot, SearchIndex] | None:
         # next is read and memory stays compact; one copy of each shared word is kept.
         shared: dict[str, str] = {}
         records = lines.split(b"\n") if lines else []
-        entries = tuple(_entry(json.loads(record), shared) for record in records)
+        entries = tuple(_entry(json.loads(record), shared, origin) for record in records)
         del lines, records
         snapshot = Snapshot(
             entries=entries,
@@ -139,6 +167,8 @@ def load(directory: Path, key: str) -> tuple[Snapshot, SearchIndex] | None:
         raise
     except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
         raise CompiledError(f"{path.name} is damaged: {type(exc).__name__}: {exc}") from exc
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used: kept when other versions are saved later
     return snapshot, index
 
 
@@ -146,15 +176,15 @@ def _utf8(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
 
 
-def _record(entry: Entry) -> dict:
+def _record(entry: Entry, origin: Relocate | None = None) -> dict:
     record = entry_record(entry)
     record["verified"] = entry.verified.isoformat()
     record["review_by"] = entry.review_by.isoformat()
-    record["origin"] = entry.origin
+    record["origin"] = origin(entry.origin) if origin is not None else entry.origin
     return record
 
 
-def _entry(record: dict, shared: dict[str, str]) -> Entry:
+def _entry(record: dict, shared: dict[str, str], origin: Relocate | None = None) -> Entry:
     """An Entry from a record `_record` wrote; the content was validated before saving."""
     one = shared.setdefault
     texts = {
@@ -192,5 +222,5 @@ def _entry(record: dict, shared: dict[str, str]) -> Entry:
         review_by=date.fromisoformat(record["review_by"]),
         contact=contact,
         flags=flags,
-        origin=record["origin"],
+        origin=origin(record["origin"]) if origin is not None else record["origin"],
     )

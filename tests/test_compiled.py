@@ -90,7 +90,64 @@ def test_changed_content_is_parsed_again_and_replaces_the_old_file(content, tmp_
     kb, problems = load_knowledge(content, compiled_in=store)
     assert problems == []
     assert kb.search("quokka drill", lang="en")[0].entry.texts["en"].title == "Quokka lantern drill"
-    assert files_in(store) != old and len(files_in(store)) == 1
+    # The older file is kept beside the new one, so switching back does not recompile.
+    assert set(old) < set(files_in(store)) and len(files_in(store)) == 2
+
+
+def test_switching_content_back_reads_the_older_compiled_file(content, tmp_path, monkeypatch):
+    store = tmp_path / "compiled"
+    safety = content / "safety.yaml"
+    original = safety.read_text(encoding="utf-8")
+    first, _ = load_knowledge(content, compiled_in=store)
+    safety.write_text(original + "\n# a comment\n", encoding="utf-8")
+    load_knowledge(content, compiled_in=store)
+    safety.write_text(original, encoding="utf-8")
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the YAML was parsed again")
+
+    monkeypatch.setattr(bot_content, "load_snapshot", no_parsing)
+    again, problems = load_knowledge(content, compiled_in=store)
+    assert problems == [] and again.snapshot.entries == first.snapshot.entries
+
+
+def test_only_the_newest_compiled_files_are_kept(content, tmp_path):
+    store = tmp_path / "compiled"
+    safety = content / "safety.yaml"
+    original = safety.read_text(encoding="utf-8")
+    keys = []
+    for n in range(compiled.KEEP + 2):
+        safety.write_text(original + f"\n# version {n}\n", encoding="utf-8")
+        load_knowledge(content, compiled_in=store)
+        keys.append(content_key(content))
+    assert files_in(store) == sorted(f"content-{k}.npz" for k in keys[-compiled.KEEP :])
+
+
+def test_the_compiled_content_does_not_depend_on_the_working_directory(
+    content, tmp_path, monkeypatch
+):
+    store = tmp_path / "data" / COMPILED_DIR
+    monkeypatch.chdir(tmp_path)
+    first, _ = load_knowledge(content, compiled_in=store)
+    assert first.snapshot.entries[0].origin.startswith("content/")
+    key = content_key(content)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert content_key(content) == key
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the YAML was parsed again")
+
+    monkeypatch.setattr(bot_content, "load_snapshot", no_parsing)
+    again, problems = load_knowledge(content, compiled_in=store)
+    assert problems == [] and files_in(store) == [f"content-{key}.npz"]
+    # Origins name files as a fresh parse from here would: relative to this directory.
+    monkeypatch.undo()
+    monkeypatch.chdir(elsewhere)
+    fresh, _ = load_knowledge(content)
+    assert [e.origin for e in again.snapshot.entries] == [e.origin for e in fresh.snapshot.entries]
+    assert fresh.snapshot.entries[0].origin.startswith(str(content))
 
 
 def test_broken_content_is_refused_even_with_an_older_compiled_file(content, tmp_path):
