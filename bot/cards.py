@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import difflib
 import html
 import math
 import os
@@ -32,10 +31,11 @@ from pathlib import Path
 import segno
 
 from bot import deeplinks, getme
-from bot.config import Config
+from bot.config import BOT_USERNAME, BOT_USERNAME_ENV, Config
 from bot.content import load_knowledge
 from bot.i18n import t
 from knowledge.base import KnowledgeBase
+from knowledge.ids import did_you_mean
 from knowledge.markup import BULLET, to_plain
 from knowledge.model import Entry, Kind
 from knowledge.taxonomy import (
@@ -54,8 +54,8 @@ MONO_ADVANCE_EM = 0.61
 LINK_MAX_PT = 7.5
 LINK_MIN_PT = 6.0  # below this, the link goes on two lines, broken before the payload
 PT_MM = 25.4 / 72
-USERNAME_ENV = "LANTERN_BOT_USERNAME"
-_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+USERNAME_ENV = BOT_USERNAME_ENV
+_USERNAME = BOT_USERNAME
 
 
 def card_text(lang: str, key: str, **values: str) -> str:
@@ -223,9 +223,7 @@ def topic_title(lang: str, slug: str) -> str:
         return slug
 
 
-def _suggest(word: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, known, n=3, cutoff=0.6)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
+_suggest = did_you_mean
 
 
 def topic_description(lang: str, titles: Sequence[str], category: str) -> str:
@@ -555,7 +553,10 @@ def main(args: argparse.Namespace, config: Config) -> int:
         entries = [part.strip() for part in args.entries.split(",") if part.strip()]
         if not entries:
             return fail("--entries needs at least one entry id")
-    username = (args.bot or os.environ.get(USERNAME_ENV, "")).strip().removeprefix("@")
+    # Config reads the same variable for the `lantern` command; a Config built in code
+    # (tests, the console) may leave it out.
+    username = args.bot or config.bot_username or os.environ.get(USERNAME_ENV, "")
+    username = username.strip().removeprefix("@")
     if username and not _USERNAME.match(username):
         return fail(f"'{username}' is not a Telegram bot username")
     out = Path(args.out)

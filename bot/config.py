@@ -13,6 +13,8 @@ from moderation.identity import FoundKey, find_key
 
 DEFAULT_API_URL = "https://api.telegram.org"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+BOT_USERNAME_ENV = "LANTERN_BOT_USERNAME"
+BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
 class ConfigError(ValueError):
@@ -55,6 +57,9 @@ class Config:
     # the hashes and the key to check them.
     moderator_key_file: Path | None = None
     moderator_key: Secret = field(default_factory=lambda: Secret(""))
+    # The bot's @username for links the CLI prints (`admin add`, `cards`); without it they
+    # ask getMe with the token.
+    bot_username: str = ""
 
     @property
     def base_url(self) -> str:
@@ -99,6 +104,12 @@ class Config:
                 "LANTERN_MODERATOR_KEY must be at least 64 hex digits "
                 "(`lantern admin new-key PATH` makes a key file to use instead)"
             )
+        username = env.get(BOT_USERNAME_ENV, "").strip().removeprefix("@")
+        if username and not BOT_USERNAME.match(username):
+            raise ConfigError(
+                f"{BOT_USERNAME_ENV} must be the bot's username as in t.me/USERNAME "
+                "(a letter, then letters, digits and _; up to 32 characters)"
+            )
         return cls(
             token=Secret(token),
             api_url=api_url,
@@ -112,6 +123,7 @@ class Config:
             webhook_secret=Secret(webhook_secret),
             moderator_key_file=Path(key_file) if key_file else None,
             moderator_key=Secret(key_hex),
+            bot_username=username,
         )
 
     def find_moderator_key(self, data_dir: Path | None = None) -> FoundKey | None:

@@ -1,7 +1,11 @@
-"""Peer tips in and out as YAML, in the format of knowledge/content/, for partners."""
+"""Peer tips in and out as YAML, in the format of knowledge/content/, for partners: an
+export is a content directory `lantern validate` accepts, and importing it again queues
+only what the database does not already have."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -9,14 +13,37 @@ from typing import Any
 import yaml
 
 from knowledge.dump import dump_yaml, entry_record
-from knowledge.loader import REGIONS_FILE, Problem, describe, read_yaml
-from knowledge.model import Entry, Kind
+from knowledge.loader import (
+    ORDER_FILE,
+    REGIONS_FILE,
+    Problem,
+    content_files,
+    describe,
+    read_yaml,
+)
+from knowledge.model import Entry, Kind, Region
 from knowledge.normalize import tokens
-from knowledge.taxonomy import LANGUAGES
+from knowledge.taxonomy import EXAMPLE_REGION, GLOBAL_REGION, LANGUAGES
 from moderation.drafts import DRAFT_KINDS, Draft, DraftText, clean
 from moderation.workflow import DEFAULT_REVIEW, Moderation, ModerationError
 
 EXPORT_FILE = "peer-tips.yaml"
+# Tips not yet in every language the bot speaks: beside the export, where `lantern
+# validate` does not look (shipped content must be in every language), but `import` does.
+UNTRANSLATED_DIR = "needs-translation"
+EXPORT_HEADER = (
+    "# Peer tips published by Lantern moderators, in the knowledge/content format\n"
+    "# (`lantern export`): `lantern validate` checks this directory as it checks content.\n"
+)
+UNTRANSLATED_HEADER = (
+    "# Peer tips published by Lantern moderators in only some of the bot's languages\n"
+    "# (`lantern export`). Translate an entry, then move it to ../peer-tips.yaml.\n"
+)
+REGIONS_HEADER = "# The regions the exported tips are for (`lantern export`).\n"
+ORDER_TEXT = (
+    "# No entry goes first: the shipped order.yaml names entries this export does not have.\n"
+    "first: []\n"
+)
 
 
 class _Literal(str):
@@ -59,18 +86,55 @@ def entry_to_yaml(entry: Entry) -> dict:
     return record
 
 
-async def export_tips(moderation: Moderation, directory: Path) -> Path:
-    """Write every published peer tip to DIR/peer-tips.yaml; returns the file."""
+def _by_tip(entry: Entry) -> tuple[int, str]:
+    """Oldest tip first, so importing an export into a fresh database numbers the tips as
+    they were (peer-1 stays peer-1 when no tip was ever rejected or retired)."""
+    origin = entry.origin.rsplit(" ", 1)[-1]
+    return (int(origin) if origin.isdigit() else 0, entry.id)
+
+
+def _regions_file(used: Iterable[str], known: Iterable[Region]) -> str:
+    """regions.yaml for the regions the tips use (and the two the format requires), with
+    a name in every language (another language's, or the slug, where one is missing)."""
+    names = {r.slug: r for r in known}
+    slugs = sorted({GLOBAL_REGION, EXAMPLE_REGION, *used})
+    records = []
+    for slug in slugs:
+        region = names.get(slug)
+        given = dict(region.names) if region is not None else {}
+        fallback = next((n for n in given.values() if n), slug)
+        records.append({"slug": slug, **{lang: given.get(lang) or fallback for lang in LANGUAGES}})
+    return REGIONS_HEADER + dump_yaml({"regions": records})
+
+
+def _entries_file(entries: list[Entry], header: str) -> str:
+    return header + dump_yaml({"entries": [entry_to_yaml(e) for e in entries]})
+
+
+async def export_tips(
+    moderation: Moderation, directory: Path, regions: Iterable[Region] = ()
+) -> Path:
+    """Write every published peer tip into DIR as a content directory `lantern validate`
+    accepts: peer-tips.yaml (tips in every language), regions.yaml (the regions they use,
+    named from `regions`), an empty order.yaml; tips in fewer languages go to
+    needs-translation/peer-tips.yaml, which `validate` does not read and `import` does.
+    Returns the path of peer-tips.yaml."""
     directory.mkdir(parents=True, exist_ok=True)
-    entries = await moderation.published()
+    entries = sorted(await moderation.published(), key=_by_tip)
+    complete = [e for e in entries if set(LANGUAGES) <= set(e.texts)]
+    partial = [e for e in entries if e not in complete]
+    known = [*regions, *await moderation.regions()]
+    used = {slug for e in entries for slug in e.regions}
+    (directory / REGIONS_FILE).write_text(_regions_file(used, known), encoding="utf-8")
+    (directory / ORDER_FILE).write_text(ORDER_TEXT, encoding="utf-8")
     path = directory / EXPORT_FILE
-    header = (
-        "# Peer tips published by Lantern moderators, in the knowledge/content format.\n"
-        "# Tips written in one language only need a translation before `lantern validate`\n"
-        "# accepts them as shipped content.\n"
-    )
-    body = dump_yaml({"entries": [entry_to_yaml(e) for e in entries]})
-    path.write_text(header + body, encoding="utf-8")
+    path.write_text(_entries_file(complete, EXPORT_HEADER), encoding="utf-8")
+    untranslated = directory / UNTRANSLATED_DIR / EXPORT_FILE
+    if partial:
+        untranslated.parent.mkdir(exist_ok=True)
+        untranslated.write_text(_entries_file(partial, UNTRANSLATED_HEADER), encoding="utf-8")
+    elif untranslated.exists():  # an earlier export's: these tips are translated now
+        untranslated.unlink()
     return path
 
 
@@ -117,9 +181,7 @@ def _draft_from(raw: dict, today: date) -> Draft:
     """
     kind_raw = raw.get("kind", "tip")
     if not isinstance(kind_raw, str) or kind_raw not in {k.value for k in Kind}:
-        raise _Unfit(
-            _line(raw, "kind"), f"'kind' must be tip or rights, not {describe(kind_raw)}"
-        )
+        raise _Unfit(_line(raw, "kind"), f"'kind' must be tip or rights, not {describe(kind_raw)}")
     kind = Kind(kind_raw)
     if kind not in DRAFT_KINDS:
         raise ModerationError("import_kind")
@@ -150,19 +212,58 @@ def _draft_from(raw: dict, today: date) -> Draft:
     )
 
 
+@dataclass
+class Imported:
+    """What `import_directory` did: entries queued, problems (`path:line: message`), and
+    entries left out because the database has them already."""
+
+    queued: int = 0
+    problems: list[str] = field(default_factory=list)
+    already_published: int = 0
+    already_queued: int = 0
+
+
+def _same(kind: Kind, topics, regions, texts: dict[str, tuple[str, str]]) -> tuple:
+    return (kind, tuple(sorted(topics)), tuple(sorted(regions)), tuple(sorted(texts.items())))
+
+
+def _entry_key(entry: Entry) -> tuple:
+    texts = {lang: (t.title.strip(), t.body.strip()) for lang, t in entry.texts.items()}
+    return _same(entry.kind, entry.topics, entry.regions, texts)
+
+
+def _draft_key(draft: Draft) -> tuple:
+    texts = {lang: (t.title.strip(), t.body.strip()) for lang, t in draft.texts.items()}
+    return _same(draft.kind, draft.topics, draft.regions, texts)
+
+
+def import_files(directory: Path) -> list[Path]:
+    """The files `lantern import DIR` reads: DIR's content files, then those an export put
+    in DIR/needs-translation/."""
+    return [*content_files(directory), *content_files(directory / UNTRANSLATED_DIR)]
+
+
 async def import_tips(
     moderation: Moderation, directory: Path, regions: set[str]
 ) -> tuple[int, list[str]]:
-    """Load YAML entries into the review queue. Returns (queued, problems).
+    """Load YAML entries into the review queue. Returns (queued, problems)."""
+    result = await import_directory(moderation, directory, regions)
+    return result.queued, result.problems
+
+
+async def import_directory(moderation: Moderation, directory: Path, regions: set[str]) -> Imported:
+    """Load YAML entries into the review queue, leaving out those published or waiting
+    for review already (the same kind, topics, regions, titles and bodies): importing an
+    export into the database it came from queues nothing twice.
 
     Files are read by the content loader's safe reader (size cap, no aliases, plain data
     only); each problem is `path:line: message`.
     """
-    queued = 0
-    found: list[str] = []
-    for path in sorted(directory.glob("*.yaml")):
-        if path.name == REGIONS_FILE:
-            continue
+    result = Imported()
+    found = result.problems
+    published = {_entry_key(e) for e in await moderation.published()}
+    pending = {_draft_key(r.draft) for r in await moderation.queue()}
+    for path in import_files(directory):
         problems: list[Problem] = []
         data = read_yaml(path, str(path), problems)
         found.extend(str(p) for p in problems)
@@ -192,9 +293,17 @@ async def import_tips(
             except Exception as exc:  # a shape no check foresaw: report it, import the rest
                 found.append(f"{where}: unexpected value ({type(exc).__name__})")
                 continue
+            key = _draft_key(draft)
+            if key in published:
+                result.already_published += 1
+                continue
+            if key in pending:
+                result.already_queued += 1
+                continue
             try:
                 await moderation.submit(None, draft, regions)
-                queued += 1
+                result.queued += 1
+                pending.add(key)
             except (ModerationError, ValueError, TypeError) as exc:
                 found.append(f"{where}: {exc}")
-    return queued, found
+    return result

@@ -12,7 +12,7 @@ from knowledge.loader import load_directory
 from knowledge.model import Kind
 from moderation import live
 from moderation.drafts import Draft, DraftText, problems
-from moderation.exchange import export_tips, import_tips
+from moderation.exchange import export_tips, import_directory, import_tips
 from moderation.limits import DailyLimiter, defang
 from moderation.store import Store
 from moderation.workflow import Moderation, ModerationError
@@ -250,18 +250,21 @@ async def test_export_then_import_round_trip(mod, tmp_path):
     await mod.submit(bea, spanish, REGIONS)
     await mod.approve(admin, (await mod.queue())[0].id)
     path = await export_tips(mod, tmp_path / "out")
-    snapshot, found = load_directory_with_regions(path.parent)
+    # The export is a content directory of its own, regions file included.
+    snapshot, found = load_directory(path.parent)
     assert found == [] and [e.id for e in snapshot.entries] == ["peer-1"]
-    queued, errors = await import_tips(mod, path.parent, REGIONS)
-    assert (queued, errors) == (1, [])
-    assert len(await mod.queue()) == 1
-
-
-def load_directory_with_regions(directory):
-    import shutil
-
-    shutil.copy(SMALL / "regions.yaml", directory / "regions.yaml")
-    return load_directory(directory)
+    # Into the database it came from: already published, so nothing is queued again.
+    result = await import_directory(mod, path.parent, REGIONS)
+    assert (result.queued, result.problems, result.already_published) == (0, [], 1)
+    assert await mod.queue() == []
+    # Into another: queued for review there.
+    other = Moderation(await Store.open(tmp_path / "other"), now=mod.clock)
+    try:
+        queued, errors = await import_tips(other, path.parent, REGIONS)
+        assert (queued, errors) == (1, [])
+        assert len(await other.queue()) == 1
+    finally:
+        await other.store.close()
 
 
 async def test_backup_is_a_consistent_copy(mod, tmp_path):

@@ -66,24 +66,50 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     validate = sub.add_parser("validate", help="check content files; exit 1 on any problem")
-    validate.add_argument("directory", nargs="?", type=Path, help="content directory")
+    validate.add_argument(
+        "directory", nargs="?", type=Path, help="content directory (default: the one served)"
+    )
 
     search = sub.add_parser("search", help="search the knowledge base from the command line")
     search.add_argument("query", nargs="?", help="what to look for (omit with --batch)")
-    search.add_argument("--lang", default="en", choices=LANGUAGES)
-    search.add_argument("--region", default=None, help="region slug (default: all regions)")
-    search.add_argument("--limit", type=int, default=5)
+    search.add_argument(
+        "--lang", default="en", choices=LANGUAGES, help="language of the query and titles"
+    )
+    search.add_argument(
+        "--region", default=None, help="only what people in this region see (default: all)"
+    )
+    search.add_argument(
+        "--limit", type=int, default=5, metavar="N", help="at most N hits per query (1-50)"
+    )
     search.add_argument("--json", action="store_true", help="one JSON line per query")
     search.add_argument("--batch", action="store_true", help="read one query per line from stdin")
 
     stat = sub.add_parser("stats", help="entries by kind, topic, language and region")
-    stat.add_argument("--json", action="store_true")
+    stat.add_argument("--json", action="store_true", help="the same figures as JSON")
 
     admin = sub.add_parser("admin", help="manage moderators from the server")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True, metavar="ACTION")
     admin_add = admin_sub.add_parser("add", help="print a one-time invite link for an admin")
-    admin_add.add_argument("--role", choices=["admin", "moderator"], default="admin")
-    admin_sub.add_parser("list", help="list moderators (display names and roles only)")
+    admin_add.add_argument(
+        "--role",
+        choices=["admin", "moderator"],
+        default="admin",
+        help="what the invite makes its user (default: admin)",
+    )
+    admin_sub.add_parser(
+        "list", help="list moderators (number, role and display name only) and open invites"
+    )
+    admin_sub.add_parser("invites", help="list open invites (unused and unexpired)")
+    revoke = admin_sub.add_parser("revoke", help="revoke an open invite so its link stops working")
+    revoke.add_argument(
+        "invite", metavar="INVITE", help="its number from `admin invites`, its code or link, or all"
+    )
+    remove = admin_sub.add_parser(
+        "remove", help="remove a moderator, e.g. after a lost phone (audited as 'server')"
+    )
+    remove.add_argument(
+        "moderator", metavar="MODERATOR", help="their number from `admin list` (#3) or display name"
+    )
     new_key = admin_sub.add_parser(
         "new-key", help="write a new moderator key to PATH (0600), outside the data directory"
     )
@@ -96,14 +122,32 @@ def _parser() -> argparse.ArgumentParser:
     migrate_key = admin_sub.add_parser(
         "migrate-key", help="move the old moderator.key out of the data directory to PATH"
     )
-    migrate_key.add_argument("--to", type=Path, required=True, metavar="PATH")
+    migrate_key.add_argument(
+        "--to",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="where the key goes, on another mount",
+    )
 
     backup = sub.add_parser("backup", help="online backup of the database to PATH")
-    backup.add_argument("path", type=Path)
+    backup.add_argument(
+        "path", type=Path, help="the copy to write, e.g. /var/backups/lantern.sqlite3"
+    )
     export = sub.add_parser("export", help="write published peer tips as YAML into DIR")
-    export.add_argument("directory", type=Path)
+    export.add_argument(
+        "directory",
+        type=Path,
+        help="where to write them (with a regions file): a content "
+        "directory `lantern validate` accepts",
+    )
     import_ = sub.add_parser("import", help="load YAML entries from DIR into the review queue")
-    import_.add_argument("directory", type=Path)
+    import_.add_argument(
+        "directory",
+        type=Path,
+        help="a content directory (e.g. from `lantern export`); "
+        "tips, rights and referrals are checked as `lantern validate` does",
+    )
 
     sub.add_parser("reload", help="tell the running bot to reload its content (SIGHUP)")
 

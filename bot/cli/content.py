@@ -13,6 +13,7 @@ from typing import TextIO
 from bot.config import Config
 from bot.content import COMPILED_DIR, load_knowledge, load_snapshot
 from knowledge.base import KnowledgeBase, stats
+from knowledge.ids import did_you_mean
 from knowledge.loader import content_files
 from knowledge.taxonomy import ALL_TOPICS
 
@@ -58,6 +59,14 @@ def search_knowledge(args: argparse.Namespace, config: Config) -> int:
         queries = [args.query]
     else:
         print("lantern search: give a QUERY, or --batch with queries on stdin", file=sys.stderr)
+        return 2
+    if args.region is not None and kb.snapshot.region(args.region) is None:
+        known = sorted(r.slug for r in kb.snapshot.regions)
+        print(
+            f"lantern search: unknown region '{args.region}'{did_you_mean(args.region, known)};"
+            f" regions are: {', '.join(known)}",
+            file=sys.stderr,
+        )
         return 2
     limit = max(1, min(args.limit, 50))
     for query in queries:

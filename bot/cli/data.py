@@ -41,19 +41,35 @@ def backup_database(args: argparse.Namespace, config: Config) -> int:
 
 
 def export_published(args: argparse.Namespace, config: Config) -> int:
-    from moderation.exchange import export_tips
+    from moderation.exchange import UNTRANSLATED_DIR, export_tips
+
+    snapshot, problems = load_snapshot(config.content_dir)
+    if snapshot is None:
+        print("\n".join(problems), file=sys.stderr)
+        print(
+            "lantern export: the content has problems; its region names are needed", file=sys.stderr
+        )
+        return 1
 
     async def work(moderation: Moderation) -> int:
-        path = await export_tips(moderation, args.directory)
-        count = len(await moderation.published())
-        print(f"Wrote {count} published peer {'tip' if count == 1 else 'tips'} to {path}")
+        path = await export_tips(moderation, args.directory, snapshot.regions)
+        entries = await moderation.published()
+        count = len(entries)
+        print(f"Wrote {count} published peer {'tip' if count == 1 else 'tips'} to {path.parent}")
+        untranslated = path.parent / UNTRANSLATED_DIR / path.name
+        if untranslated.exists():
+            print(
+                f"  {untranslated}: the tips not yet in every language; translate them and "
+                "move them to peer-tips.yaml"
+            )
+        print(f"Check it as content with: lantern validate {path.parent}")
         return 0
 
     return with_store(config, work)
 
 
 def import_for_review(args: argparse.Namespace, config: Config) -> int:
-    from moderation.exchange import import_tips
+    from moderation.exchange import import_directory
 
     if not args.directory.is_dir():
         print(f"lantern import: {args.directory} is not a directory", file=sys.stderr)
@@ -65,10 +81,21 @@ def import_for_review(args: argparse.Namespace, config: Config) -> int:
 
     async def work(moderation: Moderation) -> int:
         regions = {r.slug for r in snapshot.regions} | {r.slug for r in await moderation.regions()}
-        queued, found = await import_tips(moderation, args.directory, regions)
-        for problem in found:
+        result = await import_directory(moderation, args.directory, regions)
+        for problem in result.problems:
             print(problem, file=sys.stderr)
-        print(f"Queued {queued} entries for review.")
-        return 1 if found else 0
+        if result.already_published:
+            print(
+                f"lantern import: warning: {result.already_published} already published, skipped",
+                file=sys.stderr,
+            )
+        if result.already_queued:
+            print(
+                f"lantern import: warning: {result.already_queued} already waiting for "
+                "review, skipped",
+                file=sys.stderr,
+            )
+        print(f"Queued {result.queued} entries for review.")
+        return 1 if result.problems else 0
 
     return with_store(config, work)

@@ -1,5 +1,6 @@
-"""`lantern admin`: invite moderators, list them, and make or move the moderator key
-(outside the data directory); and what `lantern doctor` says about that key."""
+"""`lantern admin`: invite moderators, list them, list and revoke open invites, remove a
+moderator (a lost phone), and make or move the moderator key (outside the data
+directory); and what `lantern doctor` says about that key."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from bot import getme
 from bot.cli.data import with_store
-from bot.config import Config
+from bot.config import BOT_USERNAME_ENV, Config
 from moderation.identity import (
     LEGACY_KEY_FILE,
     FoundKey,
@@ -20,6 +21,13 @@ from moderation.identity import (
     legacy_moderators,
     read_key_file,
     write_key_file,
+)
+from moderation.operators import (
+    NotFound,
+    find_moderator,
+    open_invites,
+    remove_moderator,
+    revoke_invites,
 )
 from moderation.store import DB_NAME, Store, StoreError
 from moderation.workflow import Moderation
@@ -61,25 +69,83 @@ def manage_moderators(args: argparse.Namespace, config: Config) -> int:
 
     async def add(moderation: Moderation) -> int:
         code = await moderation.create_invite(args.role)
-        answer = await getme.bot_username(config)
-        username = answer.username
-        if config.token and answer.problem:
-            # The invite works anyway: only the link's username is missing.
-            print(f"lantern admin add: {answer.problem}", file=sys.stderr)
-        print(f"One-time {args.role} invite, valid for 48 hours. Open it in Telegram:")
+        username, problem = config.bot_username, ""
+        if not username:
+            answer = await getme.bot_username(config)
+            username, problem = answer.username, answer.problem
+        print(f"One-time {args.role} invite, valid for 48 hours.")
         if username:
+            print("Open it in Telegram:")
             print(f"  https://t.me/{username}?start={code}")
-        else:
-            print(f"  https://t.me/<your bot's username>?start={code}")
-            print(f"  (or send the bot: /start {code})")
+            return 0
+        print("Send it to the bot in Telegram (the whole line):")
+        print(f"  /start {code}")
+        asked = f" ({problem})" if config.token and problem else ""
+        # The invite works anyway: only the link's username is missing.
+        print(
+            f"lantern admin add: no link, since the bot's username is unknown{asked}; set "
+            f"{BOT_USERNAME_ENV} to the NAME in t.me/NAME (or LANTERN_BOT_TOKEN) to get one",
+            file=sys.stderr,
+        )
         return 0
 
     async def listing(moderation: Moderation) -> int:
-        for moderator in await moderation.moderators():
-            print(f"{moderator.role:<10} {moderator.pseudonym}")
+        moderators = await moderation.moderators()
+        if not moderators:
+            print("No moderators yet: run `lantern admin add` for an admin's invite.")
+        for moderator in moderators:
+            print(f"#{moderator.id:<4} {moderator.role:<10} {moderator.pseudonym}")
+        invites = await open_invites(moderation)
+        if invites:
+            print(f"{len(invites)} open invite(s): `lantern admin invites` lists them.")
         return 0
 
-    return with_store(config, add if args.admin_command == "add" else listing)
+    async def invites(moderation: Moderation) -> int:
+        found = await open_invites(moderation)
+        if not found:
+            print("No open invites.")
+        for invite in found:
+            expires = invite.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+            print(
+                f"#{invite.number:<4} {invite.role:<10} by {invite.created_by}, expires {expires}"
+            )
+        if found:
+            print("Revoke one with `lantern admin revoke NUMBER` (or `all`).")
+        return 0
+
+    async def revoke(moderation: Moderation) -> int:
+        try:
+            revoked = await revoke_invites(moderation, args.invite)
+        except NotFound as exc:
+            print(f"lantern admin revoke: {exc}", file=sys.stderr)
+            return 1
+        for invite in revoked:
+            print(f"Revoked {invite.role} invite #{invite.number}: its link no longer works.")
+        return 0
+
+    async def remove(moderation: Moderation) -> int:
+        try:
+            moderator = await find_moderator(moderation, args.moderator)
+            removed, admins = await remove_moderator(moderation, moderator.id)
+        except NotFound as exc:
+            print(f"lantern admin remove: {exc} (`lantern admin list` shows them)", file=sys.stderr)
+            return 1
+        print(
+            f"Removed {removed.role} #{removed.id} {removed.pseudonym}: that Telegram account "
+            "can no longer use /mod. Their published tips stay."
+        )
+        if admins == 0:
+            print("No admins are left: run `lantern admin add` to invite a new one.")
+        return 0
+
+    work = {
+        "add": add,
+        "list": listing,
+        "invites": invites,
+        "revoke": revoke,
+        "remove": remove,
+    }[args.admin_command]
+    return with_store(config, work)
 
 
 def _new_key(args: argparse.Namespace, config: Config) -> int:
