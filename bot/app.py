@@ -366,6 +366,7 @@ def add_handlers(application: Application) -> None:
     # Private chats: commands, buttons, typed searches, everything else.
     application.add_handler(CommandHandler("start", commands.start, filters=private))
     application.add_handler(CommandHandler("help", commands.help_command, filters=private))
+    application.add_handler(CommandHandler("menu", commands.menu_command, filters=private))
     application.add_handler(CommandHandler("privacy", commands.privacy, filters=private))
     application.add_handler(CommandHandler("wipe", wipe.wipe, filters=private))
     # 🤝 Check-in with a trusted contact; /sos raises its alarm now (else 🆘 Need help now).

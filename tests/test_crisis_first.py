@@ -395,3 +395,10 @@ async def test_topic_lists_follow_the_contents_order(bot):
     first_aid = next(i for i, n in enumerate(names) if "naloxone" in n)
     prevention = next(i for i, n in enumerate(names) if "Fentanyl in the supply" in n)
     assert first_aid < prevention
+
+
+async def test_slash_menu_opens_the_menu(bot):
+    app, request, _ = bot
+    sent = await say(app, request, "/menu")
+    assert sent["text"].startswith(t("en", "talk.menu"))
+    assert labels(sent)[0] == t("en", "btn.helpnow")

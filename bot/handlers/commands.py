@@ -57,6 +57,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @guarded
+async def menu_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/menu: what people type when they want the menu (as "menu" typed is)."""
+    lang = user_lang(update, context)
+    await send(update, screens.home(lang, t(lang, "talk.menu")))
+
+
+@guarded
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: how to browse and search."""
     await send(update, screens.simple(user_lang(update, context), "help"))
