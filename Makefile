@@ -10,7 +10,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# -qq: errors only; setuptools' "Editable installation... be careful with folders"
+	# banner is a warning pip prints at -q.
+	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
 setup: $(STAMP)
