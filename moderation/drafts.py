@@ -13,13 +13,15 @@ from urllib.parse import urlsplit
 from knowledge import markup
 from knowledge.model import Entry, Kind, Text
 from knowledge.taxonomy import GLOBAL_REGION, LANGUAGES, TOPIC_CATEGORY
+from moderation import referrals
 from moderation.errors import Problem
 
 MAX_TITLE = 80
 MAX_BODY = 1600
 MAX_KEYWORDS = 20
 MAX_KEYWORD = 40
-DRAFT_KINDS = (Kind.TIP, Kind.RIGHTS)
+DRAFT_KINDS = (Kind.TIP, Kind.RIGHTS, Kind.REFERRAL)
+PEER_SOURCE = "Peer moderators"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -115,10 +117,25 @@ class Draft:
     review_by: date
     jurisdiction: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # A referral's flags and contact, shaped as a content file writes them
+    # (moderation.referrals); where its facts come from; and, for a correction of a
+    # shipped entry, that entry's id (the correction takes its place once approved).
+    flags: dict[str, object] = field(default_factory=dict)
+    contact: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+    replaces: str = ""
 
     def to_json(self) -> str:
+        extra: dict[str, object] = {}
+        if self.flags or self.contact:
+            extra["flags"], extra["contact"] = self.flags, self.contact
+        if self.source:
+            extra["source"] = self.source
+        if self.replaces:
+            extra["replaces"] = self.replaces
         return json.dumps(
             {
+                **extra,
                 "kind": self.kind.value,
                 "topics": list(self.topics),
                 "regions": list(self.regions),
@@ -146,6 +163,10 @@ class Draft:
             },
             review_by=date.fromisoformat(data["review_by"]),
             jurisdiction=data.get("jurisdiction", ""),
+            flags=dict(data.get("flags", {})),
+            contact=dict(data.get("contact", {})),
+            source=data.get("source", ""),
+            replaces=data.get("replaces", ""),
         )
 
 
@@ -189,11 +210,25 @@ def problems(draft: Draft, known_regions: set[str], today: date) -> list[Problem
         add("review_by_past")
     if draft.kind is Kind.RIGHTS and not draft.jurisdiction:
         add("no_jurisdiction")
+    if draft.kind is Kind.REFERRAL:
+        found.extend(referrals.read(draft.flags, draft.contact)[2])
+        if not draft.source.strip():
+            add("no_source")
     return found
 
 
 def tip_entry_id(tip_id: int) -> str:
     return f"peer-{tip_id}"
+
+
+ORIGIN = "moderation:tip "
+
+
+def tip_of(entry: Entry) -> int | None:
+    """The tip behind an entry moderators published (a correction of a shipped entry
+    too), or None for an entry from the content files."""
+    number = entry.origin.removeprefix(ORIGIN)
+    return int(number) if entry.origin.startswith(ORIGIN) and number.isdigit() else None
 
 
 def to_entry(
@@ -202,9 +237,12 @@ def to_entry(
     *,
     verified: date,
     review_by: date,
-    source: str = "Peer moderators",
+    source: str = "",
 ) -> Entry:
-    """The published form of a draft: an entry like any other in the knowledge base."""
+    """The published form of a draft: an entry like any other in the knowledge base.
+
+    A correction of a shipped entry keeps that entry's id, so links, shared links and
+    reports still find it."""
     texts = {
         lang: Text(
             title=t.title,
@@ -214,14 +252,19 @@ def to_entry(
         )
         for lang, t in draft.texts.items()
     }
+    contact = flags = None
+    if draft.kind is Kind.REFERRAL:
+        contact, flags, _ = referrals.read(draft.flags, draft.contact)
     return Entry(
-        id=tip_entry_id(tip_id),
+        id=draft.replaces or tip_entry_id(tip_id),
         kind=draft.kind,
         topics=draft.topics,
         regions=draft.regions or (GLOBAL_REGION,),
         texts=texts,
-        source=source,
+        source=source or draft.source or PEER_SOURCE,
         verified=verified,
         review_by=review_by,
-        origin=f"moderation:tip {tip_id}",
+        contact=contact,
+        flags=flags,
+        origin=f"{ORIGIN}{tip_id}",
     )

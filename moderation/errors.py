@@ -50,7 +50,7 @@ MESSAGES: dict[str, str] = {
         "the rendered tip is too long for one Telegram message; shorten the text"
     ),
     # what is wrong with a draft (moderation.drafts.problems)
-    "kind": "kind must be tip or rights",
+    "kind": "kind must be tip, rights or referral",
     "no_topic": "choose at least one topic",
     "unknown_topic": "unknown topic {topic}",
     "no_region": "choose a region",
@@ -67,6 +67,14 @@ MESSAGES: dict[str, str] = {
     "keywords": "{language} search words: at most {limit}, each short",
     "review_by_past": "the review-by date must be in the future",
     "no_jurisdiction": "rights tips need the place whose law they describe",
+    # a service (moderation.referrals: the content files' rules)
+    "referral_phone": "a phone number is digits, spaces, '+', '-' or brackets",
+    "referral_website": "a website is an https:// address, for example https://clinic.org",
+    "referral_contact": "a service needs at least a phone number or a website",
+    "referral_flags": "answer every question about the service (police, ID, cost...)",
+    "contact_length": "1-{limit} characters on one line, please",
+    "no_source": "say where the facts about this service come from",
+    "source_length": "say where the facts come from in 1-{limit} characters",
     "adopted_title_length": "a title is 1-{limit} characters",
     "import_kind": "only tip and rights entries can be imported for review",
     # review, retiring, rechecks
@@ -85,8 +93,7 @@ MESSAGES: dict[str, str] = {
     "own_proposal": "another moderator must approve your own proposal",
     "next_check_past": "the next check must be in the future",
     "confirm_already": (
-        "you have already confirmed it; legal information needs another moderator to "
-        "confirm it too"
+        "you have already confirmed it; legal information needs another moderator to confirm it too"
     ),
     "no_published_tip": "no such published tip",
     # what users send

@@ -19,15 +19,22 @@ def compose(
     confirmations: Mapping[str, tuple[date, date]],
     extra_regions: Iterable[Region] = (),
 ) -> Snapshot:
-    """Every entry moderators look after, with their latest confirmed dates."""
+    """Every entry moderators look after, with their latest confirmed dates.
+
+    A published correction of a shipped entry (a peer entry with the shipped entry's id)
+    takes its place; a later "Still right" on it moves its dates on as for any entry.
+    """
+    peers = list(peer_entries)
+    corrections = {e.id: e for e in reversed(peers)}  # the newest tip wins
     entries = []
     for entry in base.entries:
+        correction = corrections.pop(entry.id, None)
+        entry = correction or entry
         dates = confirmations.get(entry.id)
-        if dates is not None:
+        if dates is not None and (correction is None or dates[0] >= correction.verified):
             entry = dataclasses.replace(entry, verified=dates[0], review_by=dates[1])
         entries.append(entry)
-    known = {e.id for e in entries}
-    entries.extend(e for e in peer_entries if e.id not in known)
+    entries.extend(e for e in peers if corrections.get(e.id) is e)
     regions = list(base.regions)
     slugs = {r.slug for r in regions}
     regions.extend(r for r in extra_regions if r.slug not in slugs)
@@ -47,6 +54,7 @@ def for_users(full: Snapshot, today: date) -> Snapshot:
 
 
 def needs_recheck(full: Snapshot, today: date) -> list[Entry]:
-    """Entries past or near their review date, most overdue first."""
+    """Entries past or near their review date: those hidden from users right now first,
+    then the most overdue."""
     due = [e for e in full.entries if e.review_by <= today + RECHECK_WINDOW]
-    return sorted(due, key=lambda e: (e.review_by, e.id))
+    return sorted(due, key=lambda e: (not hidden_from_users(e, today), e.review_by, e.id))

@@ -896,6 +896,17 @@ class Moderation:
         await self.close_shared_tip(by, shared_id, adopted=True)
         return tip_id
 
+    async def adopt_draft(
+        self, by: Moderator, shared_id: int, draft: Draft, regions: set[str]
+    ) -> int:
+        """A user's shared tip, as a moderator edited it, into the review queue; it still
+        needs another moderator's approval."""
+        if not any(s.id == shared_id for s in await self.shared_tips()):
+            raise ModerationError("shared_tip_handled")
+        tip_id = await self.submit(by, draft, regions)
+        await self.close_shared_tip(by, shared_id, adopted=True)
+        return tip_id
+
     async def audit_log(self, limit: int = 50) -> list[AuditRecord]:
         """The latest audit records, newest first."""
         rows = await self.store.fetch_all(

@@ -19,7 +19,10 @@ __all__ = ["chat"]  # the fixture, shared with test_moderation_chat
 # keep working, so a code may be added, never renamed or given another meaning.
 WIRE = (
     "m x n nr nc nt nd nk nl nv nS q qv qa qr pv pa pd f fv fc r rv rc sv sa sx "
-    "t tv te tr tR pn a av ax ai al g ga s"
+    "t tv te tr tR pn a av ax ai al g ga s "
+    # issue 15: the wizard's Back, Keep, Skip, field jumps, preview pages and a service's
+    # flags; corrections of shipped entries; confirming self-approval
+    "nb nK nX nj np nf ng fe sc"
 ).split()
 
 

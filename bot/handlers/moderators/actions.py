@@ -26,11 +26,18 @@ class Act(StrEnum):
     TIP_LANGUAGES = "nl"  # language code, or "all"
     TIP_REVIEW_BY = "nv"  # months until it must be checked again
     TIP_SUBMIT = "nS"
+    TIP_BACK = "nb"  # the step before (or the preview, for a field opened from it)
+    TIP_KEEP = "nK"  # keep the current answer, go on
+    TIP_SKIP = "nX"  # an optional step (search words, a contact field) left empty
+    TIP_FIELD = "nj"  # the step's place in the entry's steps, from the preview
+    TIP_PREVIEW = "np"  # language code: the preview's page for it (when too long for one)
+    TIP_FLAG = "nf"  # a service's flag and its answer, by number (service.py)
+    TIP_SERVICE_LANGUAGE = "ng"  # language code (toggles it), or "done"
 
     # The review queue: revisions waiting for a second pair of eyes, and proposals to
     # retire a tip or confirm legal information (review.py).
     QUEUE = "q"
-    REVISION = "qv"  # revision id
+    REVISION = "qv"  # revision id [, language code: its page, when too long for one]
     REVISION_APPROVE = "qa"  # revision id
     REVISION_REJECT = "qr"  # revision id: asks for a reason
     PROPOSAL = "pv"  # proposal id
@@ -41,13 +48,14 @@ class Act(StrEnum):
     RECHECK = "f"
     RECHECK_ENTRY = "fv"  # entry id
     RECHECK_CONFIRM = "fc"  # entry id: still true, push its review date on
+    RECHECK_CHANGE = "fe"  # entry id: needs changes, opens the editor on a correction
 
     # Reports from users, and tips users shared (reports.py).
     REPORTS = "r"
     REPORT = "rv"  # report id
     REPORT_CLOSE = "rc"  # report id
     SHARED_TIP = "sv"  # shared tip id
-    SHARED_TIP_ADOPT = "sa"  # shared tip id: asks for a title
+    SHARED_TIP_ADOPT = "sa"  # shared tip id: opens the editor on it
     SHARED_TIP_CLOSE = "sx"  # shared tip id
 
     # Moderators' tips: view, edit, retire (tips.py).
@@ -68,4 +76,5 @@ class Act(StrEnum):
     AUDIT = "al"
     REGIONS = "g"
     REGION_ADD = "ga"
-    SINGLE_REVIEW = "s"  # toggles it
+    SINGLE_REVIEW = "s"  # explains it and asks to confirm
+    SINGLE_REVIEW_SET = "sc"  # "1" on, "0" off

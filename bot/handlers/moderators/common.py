@@ -26,6 +26,8 @@ LIST_LIMIT = 20
 ActionHandler = Callable[[Services, Moderator, str, int, list[str]], Awaitable[Screen]]
 # A typed step of a flow: the same, with the flow and the (cleaned) text instead of values.
 TextStep = Callable[[Services, Moderator, str, int, Flow, str], Awaitable[Screen]]
+# A flow's current step asked again, with why the answer was refused on top.
+Reask = Callable[[Services, Flow, str, ModerationError], Screen]
 
 
 class StaleButton(Exception):

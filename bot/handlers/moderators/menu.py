@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import keyboards, screens
+from bot.handlers import alerts
 from bot.handlers.common import guarded, send, services, user_lang
 from bot.handlers.moderators.actions import Act
 from bot.handlers.moderators.common import button, moderation_of
@@ -43,6 +44,7 @@ async def menu_screen(svc: Services, me: Moderator, lang: str) -> Screen:
         [button(t(lang, "mod.btn.queue", count=queue), Act.QUEUE)],
         [button(t(lang, "mod.btn.recheck", count=recheck), Act.RECHECK)],
         [button(t(lang, "mod.btn.reports", count=reports), Act.REPORTS)],
+        alerts.moderator_row(lang, await alerts.waiting(svc, me)),  # ⚠️ Safety alerts
         [button(t(lang, "mod.btn.tips"), Act.TIPS), button(t(lang, "mod.btn.name"), Act.RENAME)],
     ]
     if me.role == ADMIN:

@@ -7,21 +7,21 @@ them becomes a tappable link in a moderator's chat.
 from __future__ import annotations
 
 from bot import keyboards
+from bot.handlers.moderators import write
 from bot.handlers.moderators.actions import Act
 from bot.handlers.moderators.common import (
     LIST_LIMIT,
     button,
-    cancel_row,
     moderation_of,
     number,
     with_menu,
 )
 from bot.handlers.moderators.untrusted import hosts_note, untrusted
 from bot.i18n import t
-from bot.remembered.flows import Flow
 from bot.render import esc
 from bot.screens import Screen
 from bot.services import Services
+from knowledge.taxonomy import TOPIC_CATEGORY
 from moderation.workflow import ModerationError, Moderator
 
 
@@ -39,7 +39,8 @@ async def show_reports(svc: Services, me: Moderator, lang: str, uid: int, values
         label = f"🚩 {title}: {t(lang, f'report.{report.reason}')}"
         rows.append([button(keyboards.shorten(label), Act.REPORT, report.id)])
     for item in shared[:LIST_LIMIT]:
-        label = f"💬 {t(lang, f'topic.{item.topic}')} · {item.region} · {item.day}"
+        region = write.region_name(svc, item.region, lang)
+        label = f"💬 {t(lang, f'topic.{item.topic}')} · {region} · {item.day}"
         rows.append([button(keyboards.shorten(label), Act.SHARED_TIP, item.id)])
     return with_menu(lang, t(lang, "mod.reports.title", count=len(reports) + len(shared)), rows)
 
@@ -84,7 +85,7 @@ async def show_shared_tip(
         "mod.shared.show",
         day=item.day,
         topic=esc(t(lang, f"topic.{item.topic}")),
-        region=esc(item.region),
+        region=esc(write.region_name(svc, item.region, lang)),
         text=untrusted(item.text, block=True),
     )
     # Adopting makes this text a tip body, whose [text](https://...) become real links.
@@ -99,18 +100,26 @@ async def show_shared_tip(
     return with_menu(lang, text, rows)
 
 
-async def ask_adopted_title(
-    svc: Services, me: Moderator, lang: str, uid: int, values: list
-) -> Screen:
-    svc.flows.start(uid, "adopt", "title", shared=number(values))
-    return Screen(t(lang, "mod.adopt.ask"), keyboards.buttons([cancel_row(lang)]))
-
-
-async def adopt(svc: Services, me: Moderator, lang: str, uid: int, flow: Flow, text: str) -> Screen:
+async def adopt(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
+    """The full editor on a shared tip, its text pre-filled in the moderator's language:
+    a title to add, and anything to change (a phone number or a plate to take out, a
+    language to add, the review date) before it goes to the review queue."""
     moderation = moderation_of(svc)
-    await moderation.adopt(me, int(flow.data["shared"]), text, svc.region_slugs(), lang)
-    svc.flows.end(uid)
-    return with_menu(lang, t(lang, "mod.adopted"))
+    item = next((s for s in await moderation.shared_tips() if s.id == number(values)), None)
+    if item is None:
+        raise ModerationError("shared_tip_handled")
+    known = {r.slug for r in write.regions_for_tips(svc)}
+    data = {
+        "shared": item.id,
+        "regions": [item.region] if item.region in known else [],
+        "topics": [item.topic] if item.topic in TOPIC_CATEGORY else [],
+        "category": TOPIC_CATEGORY.get(item.topic, "safety"),
+        "kind": "tip",
+        "langs": [lang],
+        "texts": {lang: {"body": item.text}},
+        "review_by": write.default_review(svc),
+    }
+    return write.start(svc, uid, data, lang)
 
 
 async def close_shared_tip(

@@ -4,11 +4,13 @@ tip, confirming legal information) that wait for one too."""
 from __future__ import annotations
 
 from bot import keyboards
+from bot.handlers.moderators import write
 from bot.handlers.moderators.actions import Act
 from bot.handlers.moderators.common import (
     LIST_LIMIT,
     button,
     cancel_row,
+    lang_name,
     moderation_of,
     number,
     with_menu,
@@ -133,31 +135,46 @@ async def decline_proposal(
 
 
 async def show_revision(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
+    """A revision as users would get it, in every language it has (paged only when they
+    do not fit one message together). ✅ Approve carries this revision's number, so it
+    approves exactly this version: if the author changes it meanwhile, the approval is
+    refused as no longer waiting."""
     moderation = moderation_of(svc)
     revision = await moderation.revision(number(values))
     if revision is None or revision.status != "pending":
         raise ModerationError("revision_not_pending")
     draft = revision.draft
     entry = to_entry(revision.tip_id, draft, verified=svc.today(), review_by=draft.review_by)
+    what = "mod.queue.edit" if revision.is_edit else "mod.queue.new"
+    if draft.replaces:
+        what = "mod.queue.correction"
     meta = t(
         lang,
         "mod.queue.item",
         tip=revision.tip_id,
-        what=t(lang, "mod.queue.edit" if revision.is_edit else "mod.queue.new"),
+        what=t(lang, what),
         author=esc(revision.author),
-        regions=esc(", ".join(draft.regions)),
+        regions=esc(", ".join(write.region_name(svc, r, lang) for r in draft.regions)),
         topics=esc(", ".join(t(lang, f"topic.{x}") for x in draft.topics)),
     )
-    code = lang if lang in draft.texts else next(iter(draft.texts))
-    card = review_card(entry, code, svc.today())
-    rows = [
-        [
-            button(t(lang, "mod.btn.approve"), Act.REVISION_APPROVE, revision.id),
-            button(t(lang, "mod.btn.reject"), Act.REVISION_REJECT, revision.id),
-        ],
-        [button(t(lang, "btn.back"), Act.QUEUE)],
-    ]
-    return with_menu(lang, f"<i>{meta}</i>\n\n{card}", rows)
+    languages = ", ".join(lang_name(code, lang) for code in draft.texts)
+    meta += " " + t(lang, "mod.queue.languages", languages=esc(languages))
+    body, others = write.cards(entry, lang, svc.today(), values[1] if len(values) > 1 else None)
+    rows = [[button(f"👁 {lang_name(c, lang)}", Act.REVISION, revision.id, c) for c in others]]
+    own = revision.author_id == me.id and not await moderation.single_review()
+    text = f"<i>{meta}</i>\n\n{body}"
+    if own:
+        # The two-person rule: the author waits, and is not offered a button that fails.
+        text += "\n\n" + t(lang, "mod.queue.waiting")
+    else:
+        rows.append(
+            [
+                button(t(lang, "mod.btn.approve"), Act.REVISION_APPROVE, revision.id),
+                button(t(lang, "mod.btn.reject"), Act.REVISION_REJECT, revision.id),
+            ]
+        )
+    rows.append([button(t(lang, "btn.back"), Act.QUEUE)])
+    return with_menu(lang, text, [row for row in rows if row])
 
 
 async def approve(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:

@@ -19,6 +19,7 @@ from bot.handlers.moderators import join, menu, recheck, reports, review, team, 
 from bot.handlers.moderators.actions import Act
 from bot.handlers.moderators.common import (
     ActionHandler,
+    Reask,
     StaleButton,
     TextStep,
     cancel_row,
@@ -47,6 +48,13 @@ ROUTES: dict[Act, ActionHandler] = {
     Act.TIP_LANGUAGES: write.choose_languages,
     Act.TIP_REVIEW_BY: write.choose_review_by,
     Act.TIP_SUBMIT: write.submit,
+    Act.TIP_BACK: write.back,
+    Act.TIP_KEEP: write.keep,
+    Act.TIP_SKIP: write.skip,
+    Act.TIP_FIELD: write.jump,
+    Act.TIP_PREVIEW: write.show_preview,
+    Act.TIP_FLAG: write.choose_flag,
+    Act.TIP_SERVICE_LANGUAGE: write.toggle_service_language,
     # the review queue
     Act.QUEUE: review.show_queue,
     Act.REVISION: review.show_revision,
@@ -59,12 +67,13 @@ ROUTES: dict[Act, ActionHandler] = {
     Act.RECHECK: recheck.show_due,
     Act.RECHECK_ENTRY: recheck.show_due_entry,
     Act.RECHECK_CONFIRM: recheck.confirm_still_true,
+    Act.RECHECK_CHANGE: recheck.needs_changes,
     # reports and shared tips
     Act.REPORTS: reports.show_reports,
     Act.REPORT: reports.show_report,
     Act.REPORT_CLOSE: reports.close_report,
     Act.SHARED_TIP: reports.show_shared_tip,
-    Act.SHARED_TIP_ADOPT: reports.ask_adopted_title,
+    Act.SHARED_TIP_ADOPT: reports.adopt,
     Act.SHARED_TIP_CLOSE: reports.close_shared_tip,
     # moderators' tips
     Act.TIPS: tips.show_tips,
@@ -82,7 +91,8 @@ ROUTES: dict[Act, ActionHandler] = {
     Act.AUDIT: team.show_audit,
     Act.REGIONS: team.show_regions,
     Act.REGION_ADD: team.ask_region_slug,
-    Act.SINGLE_REVIEW: team.toggle_single_review,
+    Act.SINGLE_REVIEW: team.explain_single_review,
+    Act.SINGLE_REVIEW_SET: team.set_single_review,
 }
 
 # Typed steps, by flow name ("join" is apart: the person is not a moderator yet).
@@ -90,10 +100,11 @@ TEXT_STEPS: dict[str, TextStep] = {
     "rename": join.rename,
     "tip": write.tip_text,
     "reject": review.reject,
-    "adopt": reports.adopt,
     "region": team.add_region,
 }
-MOD_FLOWS = ("join", "rename", "tip", "reject", "adopt", "region")
+MOD_FLOWS = ("join", "rename", "tip", "reject", "region")
+# Flows whose step is asked again, with the reason, when a typed answer is refused.
+REASK: dict[str, Reask] = {"tip": write.reask, "region": team.reask}
 
 # A code listed without a handler (or the reverse) would be a button that always expires.
 if set(ROUTES) != set(Act):
@@ -156,6 +167,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE, flow: Flow
                 return
             screen = await TEXT_STEPS[flow.name](svc, moderator, lang, user.id, flow, text)
     except ModerationError as exc:
+        reask = REASK.get(flow.name)
+        if reask is not None and svc.flows.get(user.id) is flow:
+            await send(update, reask(svc, flow, lang, exc))
+            return
         screen = Screen(
             esc(t(lang, "mod.problem", problem=problem_text(lang, exc))),
             keyboards.buttons([cancel_row(lang)]),

@@ -10,11 +10,14 @@ from bot import keyboards
 from bot.handlers.moderators.actions import Act
 from bot.handlers.moderators.common import (
     LIST_LIMIT,
+    StaleButton,
     button,
     cancel_row,
+    first,
     lang_name,
     moderation_of,
     number,
+    problem_text,
     with_menu,
 )
 from bot.i18n import languages, t
@@ -22,6 +25,7 @@ from bot.remembered.flows import Flow
 from bot.render import MAX_MESSAGE, esc
 from bot.screens import Screen
 from bot.services import Services
+from knowledge.ids import REGION as REGION_SLUG
 from moderation.workflow import ModerationError, Moderator
 
 
@@ -92,16 +96,38 @@ async def make_invite(svc: Services, me: Moderator, lang: str, uid: int, values:
     return with_menu(lang, text, [[button(t(lang, "btn.back"), Act.TEAM)]])
 
 
+def _audit_object(svc: Services, lang: str, obj: str) -> str:
+    """What an audit record is about, in words: "tip #3", a role, on/off, an entry's title."""
+    word, _, rest = obj.partition(" ")
+    if word == "tip" and rest.isdigit():
+        return t(lang, "mod.audit.tip", tip=rest)
+    if obj in ("admin", "moderator"):
+        return t(lang, f"mod.role.{obj}")
+    if obj in ("on", "off"):
+        return t(lang, f"mod.{obj}")
+    entry = (svc.full or svc.kb.snapshot).get(obj)
+    return entry.text(lang).title if entry is not None else obj
+
+
+def _audit_action(lang: str, action: str) -> str:
+    try:
+        return t(lang, "mod.audit.action." + action.replace(" ", "_"))
+    except KeyError:  # an action this version has no words for
+        return action
+
+
 async def show_audit(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
     moderation = moderation_of(svc)
     if not me.is_admin:
         raise ModerationError("only_admins")
     # "name (#id)": the number is the moderator's row, which no rename can take over.
+    # Times are stored and shown in UTC, and the title says so.
     lines = [
-        f"{esc(r.at[:16])} {esc(r.who)}: {esc(r.action)} {esc(r.object)}"
+        f"{esc(r.at[:16].replace('T', ' '))} {esc(r.who)}: "
+        f"{esc(_audit_action(lang, r.action))} {esc(_audit_object(svc, lang, r.object))}"
         for r in await moderation.audit_log(30)
     ]
-    text = t(lang, "mod.audit.title") + "\n" + "\n".join(lines)
+    text = t(lang, "mod.audit.title") + "\n" + t(lang, "mod.audit.utc") + "\n\n" + "\n".join(lines)
     return with_menu(lang, text[: MAX_MESSAGE - 100], [[button(t(lang, "btn.back"), Act.TEAM)]])
 
 
@@ -112,7 +138,7 @@ async def show_regions(svc: Services, me: Moderator, lang: str, uid: int, values
     names = ", ".join(f"{r.name(lang)} ({r.slug})" for r in snapshot.regions)
     return with_menu(
         lang,
-        esc(t(lang, "mod.regions.title", regions=names)),
+        t(lang, "mod.regions.title", regions=esc(names)),
         [[button(t(lang, "mod.btn.add_region"), Act.REGION_ADD)]],
     )
 
@@ -122,38 +148,71 @@ async def ask_region_slug(
 ) -> Screen:
     if not me.is_admin:
         raise ModerationError("only_admins")
-    svc.flows.start(uid, "region", "slug", names={})
-    return Screen(t(lang, "mod.region.ask_slug"), keyboards.buttons([cancel_row(lang)]))
+    flow = svc.flows.start(uid, "region", "slug", names={})
+    return _region_prompt(flow, lang)
+
+
+def _region_prompt(flow: Flow, lang: str) -> Screen:
+    if flow.step == "slug":
+        text = t(lang, "mod.region.ask_slug")
+    else:
+        text = t(lang, "mod.region.ask_name", language=lang_name(flow.step, lang))
+    return Screen(text, keyboards.buttons([cancel_row(lang)]))
+
+
+def reask(svc: Services, flow: Flow, lang: str, error: ModerationError) -> Screen:
+    """The same question again, with why the answer was refused."""
+    screen = _region_prompt(flow, lang)
+    reason = esc(t(lang, "mod.problem", problem=problem_text(lang, error)))
+    return Screen(f"{reason}\n\n{screen.text}", screen.markup)
 
 
 async def add_region(
     svc: Services, me: Moderator, lang: str, uid: int, flow: Flow, text: str
 ) -> Screen:
+    """Each answer is checked as it comes: the code before any name is asked."""
     moderation = moderation_of(svc)
     if flow.step == "slug":
-        slug = text.lower()
+        slug = text.strip().lower()
+        if not REGION_SLUG.fullmatch(slug):
+            raise ModerationError("region_slug")
         if slug in svc.region_slugs():
             raise ModerationError("region_exists")
         flow.data["slug"] = slug
     else:
+        if not text.strip():
+            raise ModerationError("region_name_missing")
         flow.data["names"][flow.step] = text[:60]
     missing = [code for code in languages() if code not in flow.data["names"]]
     if missing:
         flow.step = missing[0]
-        language = lang_name(missing[0], lang)
-        return Screen(
-            t(lang, "mod.region.ask_name", language=language), keyboards.buttons([cancel_row(lang)])
-        )
+        return _region_prompt(flow, lang)
     await moderation.add_region(me, flow.data["slug"], flow.data["names"])
     svc.flows.end(uid)
     return with_menu(lang, t(lang, "mod.region.added", slug=esc(flow.data["slug"])))
 
 
-async def toggle_single_review(
+async def explain_single_review(
+    svc: Services, me: Moderator, lang: str, uid: int, values: list
+) -> Screen:
+    """What the switch does, and a button to confirm: never one tap."""
+    moderation = moderation_of(svc)
+    if not me.is_admin:
+        raise ModerationError("only_admins")
+    enabled = await moderation.single_review()
+    key = "mod.single.explain_on" if enabled else "mod.single.explain_off"
+    confirm = "mod.btn.single_off" if enabled else "mod.btn.single_on"
+    rows = [[button(t(lang, confirm), Act.SINGLE_REVIEW_SET, "0" if enabled else "1")]]
+    return with_menu(lang, t(lang, key), rows)
+
+
+async def set_single_review(
     svc: Services, me: Moderator, lang: str, uid: int, values: list
 ) -> Screen:
     moderation = moderation_of(svc)
-    enabled = not await moderation.single_review()
+    if first(values) not in ("0", "1"):
+        raise StaleButton
+    enabled = first(values) == "1"
     await moderation.set_single_review(me, enabled)
     return with_menu(
         lang, t(lang, "mod.single.set", state=t(lang, "mod.on" if enabled else "mod.off"))

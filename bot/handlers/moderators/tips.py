@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import keyboards, render
+from bot.handlers.moderators import steps, write
 from bot.handlers.moderators.actions import Act
 from bot.handlers.moderators.common import (
     LIST_LIMIT,
@@ -12,11 +13,11 @@ from bot.handlers.moderators.common import (
     number,
     with_menu,
 )
-from bot.handlers.moderators.write import languages_step
 from bot.i18n import t
 from bot.render import esc
 from bot.screens import Screen
 from bot.services import Services
+from moderation.drafts import to_entry
 from moderation.workflow import ModerationError, Moderator
 
 
@@ -25,10 +26,14 @@ async def show_tips(svc: Services, me: Moderator, lang: str, uid: int, values: l
     tips = await moderation.tips()
     if not tips:
         return with_menu(lang, t(lang, "mod.tips.empty"))
+    titles = {
+        r.tip_id: (r.draft.texts.get(lang) or next(iter(r.draft.texts.values()))).title
+        for r in await moderation.queue()
+    }
     marks = {"pending": "⏳", "published": "✅", "rejected": "❌", "retired": "🗄"}
     rows = []
     for tip in tips[:LIST_LIMIT]:
-        title = tip.entry.text(lang).title if tip.entry else f"#{tip.id}"
+        title = tip.entry.text(lang).title if tip.entry else titles.get(tip.id, "")
         rows.append(
             [button(keyboards.shorten(f"{marks[tip.status]} #{tip.id} {title}"), Act.TIP, tip.id)]
         )
@@ -46,6 +51,12 @@ async def show_tip(svc: Services, me: Moderator, lang: str, uid: int, values: li
         text += "\n" + t(lang, "mod.tip.reason", reason=esc(rejected[0].reason or ""))
     if tip.entry is not None:
         text += "\n\n" + render.entry_card(tip.entry, lang, svc.today())
+    else:  # not published yet: the version waiting for review
+        latest = await moderation.latest_revision(tip.id)
+        if latest is not None:
+            draft = latest.draft
+            entry = to_entry(tip.id, draft, verified=svc.today(), review_by=draft.review_by)
+            text += "\n\n" + write.cards(entry, lang, svc.today())[0]
     rows = []
     if tip.status != "retired":
         rows.append(
@@ -59,22 +70,15 @@ async def show_tip(svc: Services, me: Moderator, lang: str, uid: int, values: li
 
 
 async def edit_tip(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
+    """The full editor on the tip's latest version, every field pre-filled."""
     moderation = moderation_of(svc)
     tip_id = number(values)
     tip = next((x for x in await moderation.tips() if x.id == tip_id), None)
     latest = await moderation.latest_revision(tip_id)
     if tip is None or tip.status == "retired" or latest is None:
         raise ModerationError("tip_not_editable")
-    draft = latest.draft
-    draft_like = {
-        "region": draft.regions[0],
-        "topics": list(draft.topics),
-        "kind": draft.kind.value,
-        "previous": {c: {"title": x.title, "body": x.body} for c, x in draft.texts.items()},
-        "jurisdiction": draft.jurisdiction,
-    }
-    flow = svc.flows.start(uid, "tip", "langs", texts={}, edit_of=tip_id, **draft_like)
-    return languages_step(flow, lang)
+    data = steps.from_draft(latest.draft, svc.today())
+    return write.start(svc, uid, {**data, "edit_of": tip_id}, lang)
 
 
 async def ask_retire(svc: Services, me: Moderator, lang: str, uid: int, values: list) -> Screen:
