@@ -19,7 +19,7 @@ EXTENSIONS = (15, 30)  # "+15", "+30"
 WARN_BEFORE = 10 * 60  # "Still OK?" this long before the due time (half, if shorter)
 GRACE = 5 * 60  # the alarm goes this long after the due time
 REPEAT_EVERY = 5 * 60  # contacts who have not answered are asked again
-REPEATS = 3  # that many times
+REPEATS = 3  # that many reminders after the first alert
 HARD_CAP = 12 * 3600  # after the due time, the check-in ends whatever happened
 NOTE_CHARS = 600
 PIN_DIGITS = (4, 8)
@@ -153,7 +153,7 @@ class CheckIn:
         """After a round of alerts: when to alert again those who have not answered."""
         if self.state is not State.ALARM or self.handled_by is not None:
             return None
-        return now + REPEAT_EVERY if self.rounds < REPEATS else None
+        return now + REPEAT_EVERY if self.rounds <= REPEATS else None
 
     def still_to_answer(self, contacts: list[int]) -> list[int]:
         """Contacts to alert (again): not answered, reachable."""

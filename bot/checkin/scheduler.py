@@ -48,7 +48,7 @@ class Scheduler:
     def at(self, key: Hashable, kind: str, when: float) -> None:
         """(Re)schedule `kind` for `key` at `when` (clock time); any earlier one of the
         same kind for the same key is dropped."""
-        generation = self._live.get((key, kind), 0) + 1
+        generation = next(self._seq)  # unique: a stale entry never passes for a new one
         self._live[(key, kind)] = generation
         heapq.heappush(self._heap, (when, next(self._seq), key, kind, generation))
         if len(self._heap) > 4 * len(self._live) + 1024:

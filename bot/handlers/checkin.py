@@ -299,7 +299,9 @@ async def _safe_pressed(
         return None
     if checkin.pin is not None:
         svc.flows.start(person, FLOW, "safe")
-        return Screen(t(lang, "ck.ask_safe_pin"), keyboard([]))
+        return Screen(
+            t(lang, "ck.ask_safe_pin"), keyboard([[(t(lang, "ck.btn.sos"), "sos", (ident,))]])
+        )
     await contacts_.end(context.bot, svc, checkin, "safe")
     return done_screen(lang)
 
