@@ -14,15 +14,16 @@ import sys
 import time
 from pathlib import Path
 
-from bench import process_bench, search_bench, updates_bench
+from bench import checkin_bench, process_bench, search_bench, updates_bench
 from bench.queries import load_quality, misspelled
 from bench.report import Report, machine
 from bench.synthetic import DEFAULT_SEED, grow
 from bot.config import Config, ConfigError
 from bot.hardening import harden_process
 from knowledge.loader import load_or_raise
+from knowledge.model import Snapshot
 
-PARTS = ("search", "updates", "process")
+PARTS = ("search", "updates", "process", "checkins")
 QUICK = {"sizes": "300,1000", "updates": 400, "process_size": 500, "runs": 2}
 
 
@@ -66,7 +67,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--queries", type=Path, default=None, help="search-quality directory")
     parser.add_argument(
-        "--only", type=_parts, default=list(PARTS), help="comma list: search,updates,process"
+        "--only",
+        type=_parts,
+        default=list(PARTS),
+        help="comma list: search,updates,process,checkins",
     )
     parser.add_argument(
         "--quick", action="store_true", help="small sizes and few runs, to check it works"
@@ -113,8 +117,10 @@ def main(args: argparse.Namespace, config: Config) -> int:
         wanted.add(update_size)
     if "process" in parts:
         wanted.add(process_size)
-    progress(f"generating synthetic bases of {', '.join(f'{s:,}' for s in sorted(wanted))}")
-    bases = grow(shipped, sorted(wanted), args.seed)
+    bases: dict[int, Snapshot] = {}
+    if wanted:  # `--only checkins` needs no content
+        progress(f"generating synthetic bases of {', '.join(f'{s:,}' for s in sorted(wanted))}")
+        bases = grow(shipped, sorted(wanted), args.seed)
     tip = search_bench.new_tip(shipped, args.seed)
 
     if "search" in parts:
@@ -152,6 +158,10 @@ def main(args: argparse.Namespace, config: Config) -> int:
             runs=max(1, args.process_runs),
             shipped_runs=runs,
             progress=progress,
+        )
+    if "checkins" in parts:
+        checkin_bench.bench_checkins(
+            report, active=1_000 if quick else checkin_bench.ACTIVE, runs=runs, progress=progress
         )
     report.note(
         f"Synthetic bases: the {len(shipped.entries)} shipped entries plus synthetic ones "
