@@ -21,6 +21,16 @@ from bot.hardening import harden_process
 from knowledge.taxonomy import LANGUAGES
 
 
+def _spoken_language(code: str) -> str:
+    """A language Lantern has interface strings for (read only when --lang is given)."""
+    spoken = i18n.languages()
+    if code not in spoken:
+        raise argparse.ArgumentTypeError(
+            f"Lantern speaks {', '.join(spoken)}; {code!r} is not one of them"
+        )
+    return code
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lantern",
@@ -38,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument(
         "--lang",
         default="en",
-        choices=i18n.languages(),
-        help=f"person 1's Telegram language: {', '.join(i18n.languages())}",
+        type=_spoken_language,
+        help="person 1's Telegram language, one Lantern speaks (default: en)",
     )
     console.add_argument(
         "--data-dir",
