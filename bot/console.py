@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app import stop_application
-from bot.i18n import languages, t
+from bot.i18n import catalogue, languages, t
 from emulator import (
     BotAPIEmulator,
     EmuEvent,
@@ -281,16 +281,20 @@ class Console:
         lines = _LineReader(stdin)
         await self.handle("/start", echo=True)
         while True:
-            text = await self._read_message(lines)
-            if text is None:
+            message = await self._read_message(lines)
+            if message is None:
                 if self.interactive:
                     _write(self.out, "\n")
                 return
-            if not await self.handle(text):
+            text, several_lines = message
+            if several_lines:
+                await self.send(text)  # as typed: never a command or a button number
+            elif not await self.handle(text):
                 return
 
-    async def _read_message(self, lines: _LineReader) -> str | None:
-        """The next message: one line, or several joined by a trailing \\ or /multi."""
+    async def _read_message(self, lines: _LineReader) -> tuple[str, bool] | None:
+        """The next message, and whether it was typed as several lines (joined by a
+        trailing \\ or between /multi and /end); None at end of input."""
         parts: list[str] = []
         multi = False
         while True:
@@ -309,7 +313,7 @@ class Console:
                 _write(self.out, f"{prompt}{line}\n")
             if multi:
                 if line.strip().lower() == "/end":
-                    return "\n".join(parts)
+                    return "\n".join(parts), True
                 parts.append(line)
                 continue
             if not parts and line.strip().lower() == "/multi":
@@ -320,7 +324,7 @@ class Console:
                 parts.append(line[:-1])
                 continue
             parts.append(line)
-            return "\n".join(parts)
+            return "\n".join(parts), len(parts) > 1
 
     # ----- acting -----------------------------------------------------------------------
 
@@ -335,7 +339,7 @@ class Console:
         command = command.lower()
         rest = rest.strip()
         if "\n" in line:
-            await self.send(text.strip("\n"))
+            await self.send(line)
         elif line.lower() in QUIT_WORDS:
             return False
         elif line.startswith("'") and len(line) > 1:
@@ -375,6 +379,9 @@ class Console:
         return command in (f"@{self.bot_username.lower()}", "@bot")
 
     async def send(self, text: str) -> None:
+        if not text.strip():
+            self._say("(nothing to send)")
+            return
         await self.act(self.emulator.send_text(self.current.user, text))
 
     async def act(self, action: Awaitable[object], *, wait: float | None = None) -> object:
@@ -637,7 +644,10 @@ class DemoStep:
 
     title: str
     lines: tuple[str, ...]
-    expect: tuple[tuple[int, str], ...]
+    # (person, text): the text, or one of several (the flows may change wording).
+    expect: tuple[tuple[int, str | tuple[str, ...]], ...]
+    # After the lines: answers screens as they come; returns a problem, or None.
+    then: Callable[[Console], Awaitable[str | None]] | None = None
 
 
 DEMO_TITLE = "Night van: free naloxone"
@@ -658,14 +668,11 @@ def plain(html: str) -> str:
 
 def demo_steps(lang: str = "en") -> list[DemoStep]:
     """The tour, with button labels and expected texts from the locale files."""
-    from knowledge.taxonomy import TOPICS
 
     def s(key: str, **values: object) -> str:
         return t(lang, key, **values)
 
     queue = s("mod.btn.queue", count=1)
-    safety = TOPICS["safety"]
-    topic = s(f"topic.{'overdose' if 'overdose' in safety else safety[0]}")
     join = s("mod.join.ask_name")
     invite_text = plain(s("mod.invite.link", role=s("mod.role.moderator"), link=""))
     return [
@@ -697,29 +704,28 @@ def demo_steps(lang: str = "en") -> list[DemoStep]:
         ),
         DemoStep(
             "Person 2 writes a local tip (the region is the first one offered)",
-            (
-                "/mod",
-                f"/press {s('mod.btn.new')}",
-                "1",
-                f"/press {topic}",
-                f"/press {s('btn.done')}",
-                f"/press {s('mod.new.kind.tip')}",
-                f"/press {t(lang, 'language_name')}",
-                DEMO_TITLE,
-                DEMO_BODY[0] + "\\\n" + DEMO_BODY[1],
-                f"/press {s('mod.new.months', months=6)}",
-                f"/press {s('mod.new.submit')}",
-            ),
+            ("/mod", f"/press {s('mod.btn.new')}"),
             (
                 (2, plain(s("mod.new.preview"))),
                 (2, DEMO_BODY[1]),
                 (2, plain(s("mod.new.submitted"))),
             ),
+            then=lambda console: write_tip(console, lang),
         ),
         DemoStep(
             "The two-person rule: person 2 cannot approve their own tip",
-            ("/mod", f"/press {queue}", f"/press {DEMO_TITLE}", f"/press {s('mod.btn.approve')}"),
-            ((2, plain(s("mod.problem", problem=s("moderation_error.own_tip")))),),
+            ("/mod", f"/press {queue}", f"/press {DEMO_TITLE}"),
+            (
+                (
+                    2,
+                    (
+                        plain(s("mod.problem", problem=s("moderation_error.own_tip"))),
+                        *_locale_start(lang, "mod.queue.waiting"),
+                    ),
+                ),
+            ),
+            # Where the author is offered Approve at all, the tour tries it.
+            then=lambda console: press_if_offered(console, s("mod.btn.approve")),
         ),
         DemoStep(
             "Person 1 reviews it and approves: it is live at once",
@@ -740,6 +746,108 @@ def demo_steps(lang: str = "en") -> list[DemoStep]:
     ]
 
 
+def _locale_start(lang: str, *keys: str) -> list[str]:
+    """What each existing string starts with, up to its first placeholder, as users read it
+    (to recognise a screen whatever its numbers and names)."""
+    table = catalogue()
+    found = []
+    for key in keys:
+        raw = table.get(lang, {}).get(key) or table["en"].get(key)
+        if raw:
+            found.append(plain(raw.split("{")[0]))
+    return [start for start in found if start]
+
+
+async def write_tip(console: Console, lang: str) -> str | None:
+    """Answer the new-tip wizard screen by screen, the way a moderator would: first region,
+    the overdose topic, a safety tip in `lang`, DEMO_TITLE and DEMO_BODY, six months, no
+    search words, Submit. Screens are recognised by their locale strings, not their order."""
+    from knowledge.taxonomy import TOPICS
+
+    def labels_of(*keys: str, **values: object) -> list[str]:
+        found = []
+        for key in keys:
+            with contextlib.suppress(KeyError):
+                found.append(" ".join(t(lang, key, **values).split()))
+        return found
+
+    safety = TOPICS["safety"]
+    topic = labels_of(f"topic.{'overdose' if 'overdose' in safety else safety[0]}")[0]
+    language = " ".join(t(lang, "language_name").split())
+    # Buttons to press wherever they show up (a chosen one is marked ✅, so not again).
+    buttons = [
+        labels_of("mod.new.submit"),
+        labels_of("mod.new.months", months=6),
+        labels_of("mod.w.kind.tip", "mod.new.kind.tip"),
+        [language],
+    ]
+    asks = [
+        (_locale_start(lang, "mod.w.ask.title", "mod.new.ask_title"), DEMO_TITLE),
+        (_locale_start(lang, "mod.w.ask.body", "mod.new.ask_body"), "\\\n".join(DEMO_BODY)),
+        (_locale_start(lang, "mod.w.ask.keywords"), ""),
+    ]
+    regions = _locale_start(lang, "mod.w.region", "mod.new.region")
+    skip = labels_of("mod.w.skip")
+    done = labels_of("btn.done")
+    previous = ""
+    for _ in range(30):
+        messages = [m for m in console.emulator.bot_messages(console.current.user) if not m.deleted]
+        if not messages:
+            return "the tip wizard did not answer"
+        message = messages[-1]
+        text = " ".join(message.text.split())
+        labels = [
+            " ".join(str(b.get("text", "")).split()) for row in message.keyboard() for b in row
+        ]
+        screen = text + "|" + "|".join(labels)
+        if screen == previous:
+            return f"the tip wizard did not move on from “{text[:120]}”"
+        previous = screen
+        if any(start in text for start in _locale_start(lang, "mod.new.submitted")):
+            return None
+        typed: str | None = None
+        for wanted in buttons:
+            if any(label in labels for label in wanted):
+                typed = f"/press {next(label for label in wanted if label in labels)}"
+                break
+        if typed is None and topic in labels and f"✅ {topic}" not in labels:
+            typed = f"/press {topic}"
+        elif typed is None and f"✅ {topic}" in labels and done and done[0] in labels:
+            typed = f"/press {done[0]}"
+        if typed is None:
+            for starts, answer in asks:
+                if any(start in text for start in starts):
+                    typed = answer or (f"/press {skip[0]}" if skip else "naloxone, van, kit")
+                    break
+        if typed is None and any(start in text for start in regions):
+            typed = "1"
+        if typed is None:
+            return f"the tip wizard showed a screen the tour does not know: “{text[:120]}”"
+        await type_line(console, typed)
+    return "the tip wizard took more than 30 answers"
+
+
+async def press_if_offered(console: Console, label: str) -> str | None:
+    """Press `label` if the speaker's latest message has it; never a problem if not."""
+    messages = [m for m in console.emulator.bot_messages(console.current.user) if not m.deleted]
+    wanted = " ".join(label.split())
+    if messages and any(
+        " ".join(str(b.get("text", "")).split()) == wanted
+        for row in messages[-1].keyboard()
+        for b in row
+    ):
+        await type_line(console, f"/press {label}")
+    return None
+
+
+async def type_line(console: Console, text: str) -> None:
+    """Show `text` at the prompt, as typed (a \\ and newline go on the next line), and do it."""
+    for index, line in enumerate(text.split("\n")):
+        prompt = console.current.prompt if index == 0 else "... "
+        _write(console.out, f"{prompt}{line}\n")
+    await console.handle(text.replace("\\\n", "\n"))
+
+
 async def run_demo(console: Console, steps: Sequence[DemoStep] | None = None) -> int:
     """Type each step's lines, then check its expected texts; 0, or 1 at the first miss."""
     steps = list(steps) if steps is not None else demo_steps()
@@ -750,20 +858,24 @@ async def run_demo(console: Console, steps: Sequence[DemoStep] | None = None) ->
         _write(out, heading + "\n\n")
         mark = len(console.shown)
         for text in step.lines:
-            for index, line in enumerate(text.split("\n")):
-                prompt = console.current.prompt if index == 0 else "... "
-                _write(out, f"{prompt}{line}\n")
-            await console.handle(text.replace("\\\n", "\n"))
+            await type_line(console, text)
+        problem = await step.then(console) if step.then is not None else None
         console.flush_deletions()
+        if problem:
+            _write(out, f"\nDEMO FAILED at step {number} ({step.title}): {problem}.\n")
+            return 1
         seen = console.shown[mark:]
         for person, wanted in step.expect:
             chat = console.people[person].user.id if person in console.people else None
-            wanted_text = " ".join(wanted.split())
-            if not any(c == chat and wanted_text in shown for c, shown in seen):
+            texts = [
+                " ".join(w.split()) for w in ((wanted,) if isinstance(wanted, str) else wanted)
+            ]
+            if not any(c == chat and w in shown for c, shown in seen for w in texts):
+                either = " or ".join(f"“{w}”" for w in texts)
                 _write(
                     out,
                     f"\nDEMO FAILED at step {number} ({step.title}): person {person} was "
-                    f"not shown “{wanted_text}”.\n",
+                    f"not shown {either}.\n",
                 )
                 return 1
         _write(out, f"   ✓ step {number} done\n\n")
