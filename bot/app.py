@@ -40,6 +40,7 @@ from bot import callbacks, gate, heap, logs, reload
 from bot.callbacks import Op
 from bot.config import Config
 from bot.handlers import (
+    alerts,
     browse,
     checkin,
     checkin_contacts,
@@ -54,6 +55,7 @@ from bot.handlers import (
     tips_and_reports,
     wipe,
 )
+from bot.handlers.alerts import channel as alert_channels
 from bot.handlers.common import SERVICES_KEY, InFlow, button, flow_step
 from bot.i18n import languages, t
 from bot.outgoing import Outgoing
@@ -271,6 +273,7 @@ async def _starting(application: Application) -> None:
     heap.release()
     services.commander = asyncio.create_task(registering_commands(application))
     services.sweeper = asyncio.create_task(wipe.sweeping(application.bot, services))
+    alert_channels.start(application.bot, services)  # channel posts, expiry
     services.freshener = asyncio.create_task(services.keeping_fresh())
     if services.content_dir is None:
         services.content_dir = config.content_dir
@@ -384,6 +387,8 @@ def add_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(typed & user_flow, flow_step(tips_and_reports.on_text)))
     application.add_handler(MessageHandler(typed & checkin_flow, flow_step(checkin.on_text)))
     application.add_handler(MessageHandler(typed & mod_flow, flow_step(moderators.on_text)))
+    alert_flow = InFlow(application, alerts.FLOWS)  # a report, a search, a moderator's text
+    application.add_handler(MessageHandler(typed & alert_flow, flow_step(alerts.on_text)))
     application.add_handler(MessageHandler(typed, search.text_search))
     # A location is kept for a check-in being set up or running (else: not text).
     application.add_handler(MessageHandler(private & filters.LOCATION, checkin.guarded_location))
@@ -405,7 +410,7 @@ def add_handlers(application: Application) -> None:
     application.add_handler(buttons(button(share_link.on_share), Op.SHARE))  # link + QR code
     application.add_handler(buttons(button(tips_and_reports.on_action), Op.USER))  # tip, report
     application.add_handler(buttons(button(moderators.on_action), Op.MOD))  # moderators only
-    application.add_handler(buttons(button(browse.on_stale), Op.ALERT))  # alerts: being built
+    application.add_handler(buttons(button(alerts.on_button), Op.ALERT))  # ⚠️ Safety alerts
     application.add_handler(buttons(button(checkin.on_button), Op.CHECKIN))  # 🤝 Check-in
     application.add_handler(CallbackQueryHandler(button(browse.on_stale)))  # anything else
     application.add_handler(InlineQueryHandler(inline.on_inline_query))

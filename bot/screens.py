@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import keyboards, render
-from bot.callbacks import FROM_HELP, FROM_RESULTS, Op, topic_number
+from bot.callbacks import FROM_HELP, FROM_RESULTS, VERSION, Op, encode, topic_number
 from bot.i18n import t
 from knowledge import markup
 from knowledge.base import KnowledgeBase
@@ -35,6 +35,24 @@ def welcome(lang: str, discreet_off: bool = False) -> Screen:
     return Screen(t(lang, "start"), keyboards.main_menu(lang, discreet_off))
 
 
+# Safety alerts (bot/handlers/alerts/) are reached from the Safety screen, from cards
+# about bad dates and from search results about them, never from the main menu.
+ALERTS_TOPIC = "alerts"
+
+
+def with_alerts(lang: str, markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """⚠️ Report a bad date · ⚠️ Alerts, on top of a keyboard (under 🆘 Need help now,
+    which stays first wherever it is)."""
+    row = (
+        InlineKeyboardButton(t(lang, "alerts.btn.report"), callback_data=encode(Op.ALERT, "r")),
+        InlineKeyboardButton(t(lang, "alerts.btn.list"), callback_data=encode(Op.ALERT, "l")),
+    )
+    rows = list(markup.inline_keyboard)
+    first = rows[0][0].callback_data if rows and rows[0] else None
+    at = 1 if isinstance(first, str) and first.startswith(f"{VERSION}|{Op.HELP_NOW.value}") else 0
+    return InlineKeyboardMarkup((*rows[:at], row, *rows[at:]))
+
+
 def category(kb: KnowledgeBase, lang: str, region: str | None, name: str, page: int) -> Screen:
     counts = [(topic, len(kb.topic(topic, region))) for topic in TOPICS[name]]
     topics = [(topic, n) for topic, n in counts if n > 0] or counts
@@ -42,7 +60,8 @@ def category(kb: KnowledgeBase, lang: str, region: str | None, name: str, page: 
     text = t(lang, "category.pick", category=render.esc(t(lang, f"category.{name}")))
     if keyboards.pages(len(topics)) > 1:
         text += "\n" + t(lang, "page", page=page + 1, pages=keyboards.pages(len(topics)))
-    return Screen(text, keyboards.category_menu(lang, name, topics, page))
+    markup = keyboards.category_menu(lang, name, topics, page)
+    return Screen(text, with_alerts(lang, markup) if name == "safety" else markup)
 
 
 def topic(kb: KnowledgeBase, lang: str, region: str | None, slug: str, page: int) -> Screen:
@@ -81,11 +100,10 @@ def entry(
     else:
         topic = from_topic if from_topic in found.topics else found.topics[0]
         back = (Op.TOPIC, (topic_number(topic), 0))
-    return Screen(
-        render.entry_card(found, lang, today),
-        keyboards.entry_menu(lang, back, found.id, related(kb, found, lang, region)),
-        below=origin == FROM_RESULTS,
-    )
+    markup = keyboards.entry_menu(lang, back, found.id, related(kb, found, lang, region))
+    if ALERTS_TOPIC in found.topics:
+        markup = with_alerts(lang, markup)
+    return Screen(render.entry_card(found, lang, today), markup, below=origin == FROM_RESULTS)
 
 
 def related(

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot import heap
+from bot.alerts_runtime import AlertRuntime, open_alerts
 from bot.i18n import pick_language
 from bot.outgoing import Outgoing
 from bot.remembered.checkins import CheckIns
@@ -97,6 +98,9 @@ class Services:
     watcher: asyncio.Task[None] | None = None
     freshener: asyncio.Task[None] | None = None
     commander: asyncio.Task[None] | None = None
+    # ⚠️ Safety alerts: the desk and the per-person limits (memory only); None until the
+    # database is open.
+    alerts: AlertRuntime | None = None
     _built_on: date | None = None
 
     def __post_init__(self) -> None:
@@ -122,6 +126,7 @@ class Services:
         self.identity = identity
         await identity.attach(self.store)
         self.moderation = Moderation(self.store, now=self._now)
+        self.alerts = await open_alerts(self.store, Path(data_dir), self._now)
         self.moderation.on_change(self.refresh)
         await self.refresh()
 
@@ -229,6 +234,8 @@ class Services:
 
     async def close(self) -> None:
         await self.checkins.scheduler.stop()
+        if self.alerts is not None:
+            await self.alerts.stopped()
         if self.store is not None:
             await self.store.close()
             self.store = None

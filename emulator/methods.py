@@ -238,6 +238,7 @@ class BotMethods(EmulatorState):
 
     async def _send_message(self, params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)
+        self._check_channel(chat)
         self._check_reply(chat, params)
         text = str(params["text"])
         parsed = self._parse(text, params, "entities")
@@ -252,10 +253,17 @@ class BotMethods(EmulatorState):
                 parse_mode=params.get("parse_mode"),
                 entities=parsed.entities,
                 reply_markup=params.get("reply_markup"),
+                protect_content=params.get("protect_content") is True,
             )
         )
         self._bot_event("message", message)
         return message.to_api(self.bot_user())
+
+    @staticmethod
+    def _check_channel(chat: EmuChat) -> None:
+        """Only an admin that may post can send to a channel, as in Telegram."""
+        if chat.type == "channel" and not chat.bot_can_post:
+            raise APIError(403, "Forbidden: bot is not a member of the channel chat")
 
     async def _send_media(self, kind: Literal["photo", "document"], params: dict[str, Any]) -> Any:
         chat = self._target_chat(params)

@@ -55,14 +55,16 @@ class EmuUser:
 
 @dataclass
 class EmuChat:
-    """A private chat (id == the user's id) or a group (negative id)."""
+    """A private chat (id == the user's id), a group or a channel (negative ids)."""
 
     id: int
-    type: Literal["private", "group", "supergroup"]
+    type: Literal["private", "group", "supergroup", "channel"]
     title: str | None = None
     first_name: str | None = None
     username: str | None = None
     user: EmuUser | None = None
+    # Channels: whether the bot is an admin that may post (else sending is refused, 403).
+    bot_can_post: bool = True
 
     def to_api(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type}
@@ -100,6 +102,7 @@ class EmuMessage:
     edited: bool = False
     edit_date: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    protect_content: bool = False  # sent with protect_content: no forwarding or saving
 
     @property
     def chat_id(self) -> int:
@@ -145,6 +148,12 @@ class EmuMessage:
             "chat": self.chat.to_api(),
             "from": bot_user if self.sender == "bot" else author,
         }
+        if self.chat.type == "channel":
+            # A channel post has no sender user; the channel itself is the sender.
+            del data["from"]
+            data["sender_chat"] = self.chat.to_api()
+        if self.protect_content:
+            data["has_protected_content"] = True
         entities = [e.to_api(self.text) for e in self.entities]
         if self.kind == "text":
             data["text"] = self.text

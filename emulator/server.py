@@ -204,6 +204,13 @@ class BotAPIEmulator(BotMethods):
             chat = EmuChat(-4_000_000_000 - number, "group", title=title)
         return self._add_chat(chat)
 
+    def new_channel(self, title: str = "Channel", *, bot_can_post: bool = True) -> EmuChat:
+        """A channel with the bot as an admin that may post (or not: sends get 403)."""
+        number = next(self._group_ids)
+        chat = EmuChat(-1_002_000_000_000 - number, "channel", title=title)
+        chat.bot_can_post = bot_can_post
+        return self._add_chat(chat)
+
     def private_chat(self, user: EmuUser) -> EmuChat:
         return self.chats[user.id]
 

@@ -13,6 +13,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "online-safety",
         "payment-safety",
         "violence-response",
+        "alerts",
         "overdose",
         "drug-use",
         "harm-reduction-supplies",
@@ -52,13 +53,19 @@ TOPICS: dict[str, tuple[str, ...]] = {
 }
 
 # Known but not yet served; content may not use them until the feature exists.
-RESERVED_TOPICS: frozenset[str] = frozenset({"alerts"})
+RESERVED_TOPICS: frozenset[str] = frozenset()
 
 # Callback data names a topic by its place in ALL_TOPICS, so a button sent before an update
 # must still mean the same topic after it. Topics added after the first release go at the
 # END of ALL_TOPICS, in the order they were added, whatever their category; menus follow
 # TOPICS, not this order. Only ever append here.
-ADDED_LATER: tuple[str, ...] = ("working-together", "money", "advertising", "reproductive-health")
+ADDED_LATER: tuple[str, ...] = (
+    "working-together",
+    "money",
+    "advertising",
+    "reproductive-health",
+    "alerts",
+)
 ALL_TOPICS: tuple[str, ...] = (
     tuple(t for cat in CATEGORIES for t in TOPICS[cat] if t not in ADDED_LATER) + ADDED_LATER
 )

@@ -16,6 +16,7 @@ from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.config import Config, Secret
+from bot.handlers.alerts import channel as alert_channels
 from bot.services import Services
 from bot.transport import LanternRateLimiter
 from emulator import BotAPIEmulator
@@ -50,6 +51,7 @@ async def live_bot(
     await app.initialize()
     await register_commands(app)
     await app.start()
+    alert_channels.start(app.bot, services)  # what `_starting` does for `lantern run`
     await app.updater.start_polling(
         poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
     )

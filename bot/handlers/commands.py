@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import deeplinks, screens
-from bot.handlers import checkin_contacts, moderators, privacy_settings
+from bot.handlers import alerts, checkin_contacts, moderators, privacy_settings
 from bot.handlers.common import guarded, send, services, user_lang, user_region
 from bot.i18n import languages, t
 from bot.screens import Screen
@@ -26,6 +26,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     payload = context.args[0] if context.args else None
     if payload is not None and payload.startswith(checkin_contacts.INVITE_HEAD):
         await checkin_contacts.start_invite(update, context, payload[2:])  # 🤝 a friend pairs
+        return
+    if payload is not None and payload.startswith(alerts.SEEN_HEAD):
+        await alerts.start_seen(update, context, payload[len(alerts.SEEN_HEAD) :])  # ⚠️ seen too
         return
     if payload is not None and payload.startswith(INVITE_PREFIX):
         if await moderators.start_invite(update, context, payload):

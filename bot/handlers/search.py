@@ -102,6 +102,8 @@ def answer(svc: Services, ui: str, region: str | None, query: str, page: int = 0
         switch_to=lang if lang != ui else None,
         interface=ui,
     )
+    if any(screens.ALERTS_TOPIC in hit.entry.topics for hit in shown):
+        markup = screens.with_alerts(lang, markup)
     return Screen("\n".join(lines), markup)
 
 
