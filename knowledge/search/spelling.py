@@ -48,6 +48,21 @@ class FuzzyTables:
     words: np.ndarray  # of str objects, for rapidfuzz
     signatures: np.ndarray
     counts: np.ndarray
+    # starts[n]: where words of length n begin (words of length n are starts[n]:starts[n+1])
+    starts: tuple[int, ...]
+
+    @classmethod
+    def of(
+        cls,
+        terms: np.ndarray,
+        lengths: np.ndarray,
+        words: np.ndarray,
+        signatures: np.ndarray,
+        counts: np.ndarray,
+    ) -> FuzzyTables:
+        longest = int(lengths[-1]) if len(lengths) else 0
+        starts = np.searchsorted(lengths, np.arange(longest + 2), side="left")
+        return cls(terms, lengths, words, signatures, counts, tuple(starts.tolist()))
 
     @classmethod
     def build(cls, vocabulary: tuple[str, ...], vocab: Vocabulary) -> FuzzyTables:
@@ -60,7 +75,7 @@ class FuzzyTables:
         words[:] = vocabulary
         ids = ids[order]
         signatures = vocab.signatures[ids]
-        return cls(ids, lengths[order], words[order], signatures, popcount(signatures))
+        return cls.of(ids, lengths[order], words[order], signatures, popcount(signatures))
 
     def updated(
         self,
@@ -89,7 +104,7 @@ class FuzzyTables:
             letters = vocab.signatures[term]
             row = (term, len(word), word, letters, popcount(np.array([letters]))[0])
             tables = [np.insert(c, at, v) for c, v in zip(tables, row, strict=True)]
-        return FuzzyTables(*tables)
+        return FuzzyTables.of(*tables)
 
     def matches(self, word: str, cutoff: float) -> list[tuple[int, float]]:
         """Close misspellings of `word` as (term, score): the best few of each length near
@@ -101,12 +116,16 @@ class FuzzyTables:
         """
         size = len(word)
         all_lengths, all_signatures, all_counts = self.lengths, self.signatures, self.counts
-        mine = np.uint64(signature(word))
-        mine_count = int(popcount(np.array([mine]))[0])
+        letters = signature(word)
+        mine = np.uint64(letters)
+        mine_count = int(letters).bit_count()
+        starts = self.starts
+        longest = len(starts) - 2
         picks: list[np.ndarray] = []
         for length in range(max(1, size - FUZZY_LENGTH_WINDOW), size + FUZZY_LENGTH_WINDOW + 1):
-            lo = int(np.searchsorted(all_lengths, length, side="left"))
-            hi = int(np.searchsorted(all_lengths, length, side="right"))
+            if length > longest:
+                break
+            lo, hi = starts[length], starts[length + 1]
             if hi <= lo:
                 continue
             # The fewest letters (the LCS) a word of this length must share to reach the
