@@ -3,7 +3,8 @@
 - The path is random for each start (never the token), and every request must carry
   Telegram's secret_token header; anything else gets 403 and is forgotten.
 - No request body, header or client address is logged (the access log is off).
-- GET /healthz answers "ok" for container health checks.
+- GET /healthz answers "ok" for container health checks, with the number of active
+  check-ins (a count only) in the X-Lantern-Checkins header.
 """
 
 from __future__ import annotations
@@ -56,9 +57,14 @@ def web_app(application: Application, path: str, secret: str) -> web.Application
         return web.Response(text="ok")
 
     async def healthz(request: web.Request) -> web.Response:
+        # A count only (check-ins live in this process's memory; `lantern doctor`, a
+        # separate process, cannot see them): say how many a restart would cancel.
+        services = application.bot_data.get("lantern")
+        count = services.checkins.running() if services is not None else 0
         return web.Response(
             text="ok" if application.running else "starting",
             status=200 if application.running else 503,
+            headers={"X-Lantern-Checkins": str(count)},
         )
 
     app = web.Application(client_max_size=MAX_BODY)

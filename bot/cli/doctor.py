@@ -111,6 +111,16 @@ def check_setup(args: argparse.Namespace, config: Config) -> int:
                 "webhook: URL and secret are set",
                 "webhook: set both LANTERN_WEBHOOK_URL and LANTERN_WEBHOOK_SECRET",
             )
+    if not args.health:
+        # Check-ins live in the running bot's memory only; this process cannot see them.
+        results.append(
+            (
+                True,
+                "check-ins: kept in the running bot's memory, so doctor cannot count them; "
+                "GET /healthz (webhook mode) gives the count in X-Lantern-Checkins, a stop "
+                "logs it, and a restart cancels them (people and contacts are told)",
+            )
+        )
     healthy = all(ok for ok, _ in results)
     if args.health:
         return 0 if healthy else 1
