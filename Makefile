@@ -43,7 +43,9 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot knowledge moderation emulator bench tests
 
+# The bench extra adds the peers it measures against (tantivy, bm25s); tests never need it.
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	taskset -c 0 $(BIN)/python -m bench
 
 validate: $(STAMP)

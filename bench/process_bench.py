@@ -197,14 +197,32 @@ def bench_process(
         size=size,
         target=Target("<=", START_TARGET_S, "at most 2 s to first getUpdates"),
     )
+    # The target holds for every start, the first after a content change included: the
+    # worst one is the figure, not a median that restarts would pull down.
     report.add(
         SECTION,
         "process.rss_mb",
-        "resident memory when polling",
+        "resident memory when polling, worst start",
         "MB",
-        [s.rss_settled_mb for s in big],
+        [max(s.rss_settled_mb for s in big)],
         size=size,
-        target=Target("<=", RSS_TARGET_MB, "at most 150 MB resident"),
+        target=Target("<=", RSS_TARGET_MB, "at most 150 MB resident at every start"),
+    )
+    report.add(
+        SECTION,
+        "process.rss_first_mb",
+        "  of which: first start (compiles)",
+        "MB",
+        [s.rss_settled_mb for s in first],
+        size=size,
+    )
+    report.add(
+        SECTION,
+        "process.rss_restart_mb",
+        "  of which: restarts",
+        "MB",
+        [s.rss_settled_mb for s in restarts],
+        size=size,
     )
     report.add(
         SECTION,
@@ -221,5 +239,5 @@ def bench_process(
         f"(parses and checks every YAML file, then saves it compiled), then {runs} "
         f"restart(s) on the same data directory, which read the compiled content back; "
         f"{shipped_runs} restart(s) on the shipped content. Resident memory is VmRSS half "
-        "a second after the first getUpdates, over every start."
+        "a second after the first getUpdates; the target is checked against the worst start."
     )

@@ -150,7 +150,7 @@ def assert_sane(report: Report) -> None:
 def test_search_bench_on_small_bases(shipped, bases, queries):
     plain, typos = queries
     report = Report(settings={"runs": 2})
-    indexes = search_bench.bench_search(report, shipped, bases, plain, typos, runs=2, seed=11)
+    indexes = search_bench.bench_search(report, shipped, bases, plain, typos, runs=1, seed=11)
     assert set(indexes) == {200, 400}
     assert_sane(report)
     for size in bases:
@@ -161,16 +161,30 @@ def test_search_bench_on_small_bases(shipped, bases, queries):
         assert 0 <= report.get("baseline.hit3", size).figure.median <= 100
         assert report.get("search.index_mb", size).figure.median > 0
         assert report.get("search.speedup_p50", size).figure.median > 0
+        assert report.get("search.build_peak_mb", size).figure.median > 0
+        assert report.get("peer.SQLite FTS5.ratio_p50", size).figure.median > 0
+        assert 0 <= report.get("peer.SQLite FTS5.hit3", size).figure.median <= 100
     # The shipped entries are in every base, so the quality set mostly finds its topics.
     assert report.get("search.hit3", 200).figure.median >= 80
     assert "baseline" in " ".join(report.notes)
+    assert "[search: peers, same run]" in report.table()
 
 
-def test_baseline_is_the_obvious_wratio_extract(shipped):
-    baseline = search_bench.Baseline.of(shipped, ("en", "es"))
-    found = baseline.search("narcan overdose", "en")
-    assert 0 < len(found) <= search_bench.LIMIT
-    assert all(e.regions != ("example",) for e in found)
+def test_the_peers_search_the_same_entries_and_the_baseline_is_the_fair_scan(shipped):
+    from bench import peers
+
+    kinds = peers.available()
+    assert kinds[:2] == [peers.Fts5, peers.FuzzScan]  # always there, the standard library's
+    for kind in kinds:
+        peer = peers.make(kind, shipped, ("en", "es"))
+        try:
+            found = peer.search("narcan overdose", "en")
+            assert 0 < len(found) <= search_bench.LIMIT, peer.name
+            assert all(h.entry.regions != ("example",) for h in found), peer.name
+            assert any("overdose" in h.entry.topics for h in found[:3]), peer.name
+            assert peer.search("", "en") == [] and peer.search("the of", "xx") == []
+        finally:
+            peer.close()
 
 
 def test_index_memory_counts_arrays_and_words(bases):
@@ -248,7 +262,7 @@ def test_cli_prints_json_and_the_table(monkeypatch):
         assert main([*args, "--only", "search,updates", "--json"]) == 0
     data = json.loads(out.getvalue())
     assert {"schema", "machine", "settings", "sections", "targets", "notes"} <= set(data)
-    assert set(data["sections"]) == {"search", "updates"}
+    assert set(data["sections"]) == {"search", search_bench.PEERS, "updates"}
     assert data["settings"]["sizes"] == [150]
     out = io.StringIO()
     with redirect_stdout(out):
