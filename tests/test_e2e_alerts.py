@@ -15,6 +15,7 @@ from bot.i18n import t
 from bot.remembered.flood import FloodGuard
 from bot.services import Services
 from knowledge.loader import DEFAULT_CONTENT_DIR
+from moderation.alerts.model import ReportDraft
 from tests.conftest import TODAY
 from tests.live import live_bot
 
@@ -212,3 +213,70 @@ async def test_a_bad_date_reported_in_spanish_warns_the_region(running, caplog):
     ):  # fmt: skip
         assert words.encode() not in blobs, words
         assert words not in logged, words
+
+
+async def publish_directly(services, phone: str) -> int:
+    """Two moderators' approval, straight through the desk."""
+    moderation = services.moderation
+    ada = await moderation.redeem(await moderation.create_invite("admin"), "h-ada", "Ada")
+    desk = services.alerts.desk
+    draft_id = await desk.submit(
+        ReportDraft(region="es", categories=["robbery"], phone=phone), "es", {"es"}
+    )
+    await desk.set_text(ada.id, draft_id, f"Robo. Llamó desde {phone}")
+    await moderation.set_single_review(ada, True)
+    return (await desk.approve(ada.id, draft_id)).published
+
+
+async def check(emu, user, number: str):
+    board = await say(emu, user, "/start")
+    board = await tap(emu, user, board, "Safety")
+    board = await tap(emu, user, board, "⚠️ Alerts")
+    board = await tap(emu, user, board, "Spain")
+    if not any("Check a number" in label for row in board.buttons for label, _ in row):
+        # Not offered; a forged press of it is answered all the same.
+        forged = data_of(board, "Search alerts").replace("|s|", "|n|")
+        await emu.push_update(
+            {
+                "callback_query": {
+                    "id": "forged-check",
+                    "from": user.to_api(),
+                    "chat_instance": "x",
+                    "message": board.to_api(emu.bot_user()),
+                    "data": forged,
+                }
+            }
+        )
+        await emu.wait_for_bot_messages(user)
+        return None, await say(emu, user, number)
+    await tap(emu, user, board, "Check a number")
+    return board, await say(emu, user, number)
+
+
+async def test_an_exact_number_matches_only_with_the_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("LANTERN_ALERT_NUMBER_CHECK", "1")
+    kb, _ = load_knowledge(DEFAULT_CONTENT_DIR)
+    data_dir = tmp_path / "data"
+
+    def fresh() -> Services:
+        return Services(kb, today=lambda: TODAY, flood=FloodGuard(burst=10**6))
+
+    async with live_bot(TOKEN, fresh(), data_dir=data_dir) as live:
+        await publish_directly(live.services, PHONE)
+        sam = live.emu.new_user("Sam", language_code="en")
+        board, answer = await check(live.emu, sam, "+34612344567")
+        assert board is not None and "This number was reported" in answer.text
+
+    # The same database without the key: not offered, and refused if forced.
+    monkeypatch.delenv("LANTERN_MODERATOR_KEY")
+    async with live_bot(TOKEN, fresh(), data_dir=data_dir) as live:
+        sam = live.emu.new_user("Sam", language_code="en")
+        board, answer = await check(live.emu, sam, "+34612344567")
+        assert board is None and t("en", "alert_error.no_key") in answer.text
+
+    # With another key the stored hashes match nothing.
+    monkeypatch.setenv("LANTERN_MODERATOR_KEY", "7b" * 32)
+    async with live_bot(TOKEN, fresh(), data_dir=data_dir) as live:
+        sam = live.emu.new_user("Sam", language_code="en")
+        board, answer = await check(live.emu, sam, "+34612344567")
+        assert board is not None and "No alert was published" in answer.text
