@@ -139,14 +139,22 @@ def load(
     Raises CompiledError when the file is there but damaged or not what it claims.
     """
     path = path_for(directory, key)
+    unreadable = (OSError, ValueError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile)
     try:
-        archive = np.load(path, allow_pickle=False)
+        handle = path.open("rb")
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as exc:
+    except OSError as exc:
+        raise CompiledError(f"cannot read {path.name}: {type(exc).__name__}: {exc}") from exc
+    # Given a file it opened itself, np.load leaves it open when a damaged archive cannot
+    # be read (a ResourceWarning); this one is closed whatever happens.
+    try:
+        archive = np.load(handle, allow_pickle=False)
+    except unreadable as exc:
+        handle.close()
         raise CompiledError(f"cannot read {path.name}: {type(exc).__name__}: {exc}") from exc
     try:
-        with archive:
+        with handle, archive:
             meta = json.loads(archive[_META].tobytes())
             if meta.get("format") != FORMAT or meta.get("key") != key:
                 raise CompiledError(f"{path.name} is not the compiled content it is named for")
