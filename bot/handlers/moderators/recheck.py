@@ -9,7 +9,7 @@ from bot.handlers.moderators.actions import Act
 from bot.handlers.moderators.common import LIST_LIMIT, button, first, moderation_of, with_menu
 from bot.handlers.moderators.untrusted import review_card
 from bot.i18n import t
-from bot.render import esc
+from bot.render import esc, human_date
 from bot.screens import Screen
 from bot.services import Services
 from knowledge.model import Entry, Kind
@@ -35,7 +35,7 @@ async def show_due(svc: Services, me: Moderator, lang: str, uid: int, values: li
             button(
                 keyboards.shorten(
                     ("🚫 " if e in hidden else "")
-                    + f"{e.review_by.isoformat()} {e.text(lang).title}"
+                    + f"{human_date(e.review_by, lang)} {e.text(lang).title}"
                 ),
                 Act.RECHECK_ENTRY,
                 e.id,
@@ -59,9 +59,9 @@ async def show_due_entry(svc: Services, me: Moderator, lang: str, uid: int, valu
     else:
         rows.append([button(t(lang, "mod.btn.needs_changes"), Act.RECHECK_CHANGE, entry.id)])
     rows.append([button(t(lang, "btn.back"), Act.RECHECK)])
-    note = esc(t(lang, "mod.recheck.item", date=entry.review_by.isoformat()))
+    note = esc(t(lang, "mod.recheck.item", date=human_date(entry.review_by, lang)))
     if live.hidden_from_users(entry, svc.today()):
-        since = (entry.review_by + live.RIGHTS_GRACE).isoformat()
+        since = human_date(entry.review_by + live.RIGHTS_GRACE, lang)
         note += " " + esc(t(lang, "mod.recheck.hidden_since", date=since))
     return with_menu(lang, f"<i>{note}</i>\n\n{card}", rows)
 
@@ -75,7 +75,7 @@ async def confirm_still_true(
     key = "mod.confirm.proposed" if done.proposed else "mod.confirmed"
     return with_menu(
         lang,
-        t(lang, key, date=done.review_by.isoformat()),
+        t(lang, key, date=human_date(done.review_by, lang)),
         [[button(t(lang, "btn.back"), Act.RECHECK)]],
     )
 

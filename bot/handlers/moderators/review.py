@@ -18,7 +18,7 @@ from bot.handlers.moderators.common import (
 from bot.handlers.moderators.untrusted import review_card
 from bot.i18n import t
 from bot.remembered.flows import Flow
-from bot.render import esc
+from bot.render import esc, human_date
 from bot.screens import Screen
 from bot.services import Services
 from knowledge.model import Entry
@@ -92,7 +92,7 @@ async def show_proposal(svc: Services, me: Moderator, lang: str, uid: int, value
     if proposal.action == RETIRE:
         meta = t(lang, "mod.proposal.retire", author=author, tip=proposal.object)
     else:
-        until = proposal.review_by.isoformat() if proposal.review_by else ""
+        until = human_date(proposal.review_by, lang) if proposal.review_by else ""
         meta = t(lang, "mod.proposal.confirm", author=author, date=until)
     text = f"<i>{meta}</i>"
     if entry is not None:
@@ -119,7 +119,7 @@ async def approve_proposal(
     if done.action == RETIRE:
         text = t(lang, "mod.retired")
     else:
-        until = done.review_by.isoformat() if done.review_by else ""
+        until = human_date(done.review_by, lang) if done.review_by else ""
         text = t(lang, "mod.confirmed", date=until)
     return with_menu(lang, text, [[button(t(lang, "btn.back"), Act.QUEUE)]])
 
