@@ -28,11 +28,10 @@ def parse(data: object, where: str) -> tuple[tuple[str, ...], list[Problem]]:
 
 
 def load(directory: Path | str | None = None) -> tuple[tuple[str, ...], list[Problem]]:
-    """The content directory's order.yaml, the shipped one where it has none, or nothing."""
+    """The content directory's order.yaml, or nothing: its ids name that content's entries,
+    so another folder's list would not fit."""
     root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
     path = root / ORDER_FILE
-    if not path.exists():
-        path = DEFAULT_CONTENT_DIR / ORDER_FILE
     if not path.exists():
         return (), []
     problems: list[Problem] = []
