@@ -693,6 +693,16 @@ def _unexpected(exc: Exception) -> str:
     )
 
 
+def check_entry(shown: str, raw: Any, regions: set[str], problems: list[Problem]) -> Entry | None:
+    """One entry read by `read_yaml`, checked exactly as in a content file (for `lantern
+    import`); problems are added as `shown:line: message`. Links to other entries are
+    not checked: the entry is not part of a directory."""
+    if not isinstance(raw, _Map):
+        problems.append(Problem(shown, getattr(raw, "line", 1) or 1, "not a mapping"))
+        return None
+    return _EntryReader(shown, raw, regions, problems).read()
+
+
 def _read_entry(
     shown: str,
     item: _Map,

@@ -15,8 +15,10 @@ import yaml
 from knowledge.dump import dump_yaml, entry_record
 from knowledge.loader import (
     ORDER_FILE,
+    REFERRAL_FLAG_KEYS,
     REGIONS_FILE,
     Problem,
+    check_entry,
     content_files,
     describe,
     read_yaml,
@@ -181,7 +183,10 @@ def _draft_from(raw: dict, today: date) -> Draft:
     """
     kind_raw = raw.get("kind", "tip")
     if not isinstance(kind_raw, str) or kind_raw not in {k.value for k in Kind}:
-        raise _Unfit(_line(raw, "kind"), f"'kind' must be tip or rights, not {describe(kind_raw)}")
+        raise _Unfit(
+            _line(raw, "kind"),
+            f"'kind' must be tip, rights or referral, not {describe(kind_raw)}",
+        )
     kind = Kind(kind_raw)
     if kind not in DRAFT_KINDS:
         raise ModerationError("import_kind")
@@ -209,6 +214,25 @@ def _draft_from(raw: dict, today: date) -> Draft:
         texts=texts,
         review_by=review_by,
         jurisdiction=jurisdiction,
+    )
+
+
+def _referral_draft(entry: Entry, raw: dict, today: date) -> Draft:
+    """A service checked as a content file (knowledge.loader.check_entry), as a draft:
+    its flags and contact in the shape a content file writes them, and its source."""
+    flags = {key: raw[key] for key in REFERRAL_FLAG_KEYS}
+    flags["languages"] = list(flags["languages"])  # type: ignore[call-overload]
+    contact = {key: str(value).strip() for key, value in raw["contact"].items()}
+    review_by = entry.review_by if entry.review_by > today else today + DEFAULT_REVIEW
+    return Draft(
+        kind=Kind.REFERRAL,
+        topics=entry.topics,
+        regions=entry.regions,
+        texts={lang: DraftText(t.title, t.body, t.keywords) for lang, t in entry.texts.items()},
+        review_by=review_by,
+        flags=flags,
+        contact=contact,
+        source=entry.source,
     )
 
 
@@ -282,17 +306,27 @@ async def import_directory(moderation: Moderation, directory: Path, regions: set
             entry_id = raw.get("id")
             label = entry_id if isinstance(entry_id, str) else f"entry {number}"
             where = f"{path}:{_line(raw)}: {label}"
-            try:
-                draft = _draft_from(raw, moderation.today())
-            except _Unfit as exc:
-                found.append(f"{path}:{exc.line}: {label}: {exc}")
-                continue
-            except ModerationError as exc:
-                found.append(f"{where}: {exc}")
-                continue
-            except Exception as exc:  # a shape no check foresaw: report it, import the rest
-                found.append(f"{where}: unexpected value ({type(exc).__name__})")
-                continue
+            if raw.get("kind") == Kind.REFERRAL.value:
+                # A service: held to the content files' own rules, every problem with its
+                # line, as `lantern validate` would report it.
+                checked: list[Problem] = []
+                entry = check_entry(str(path), raw, regions, checked)
+                found.extend(str(p) for p in checked)
+                if entry is None:
+                    continue
+                draft = _referral_draft(entry, raw, moderation.today())
+            else:
+                try:
+                    draft = _draft_from(raw, moderation.today())
+                except _Unfit as exc:
+                    found.append(f"{path}:{exc.line}: {label}: {exc}")
+                    continue
+                except ModerationError as exc:
+                    found.append(f"{where}: {exc}")
+                    continue
+                except Exception as exc:  # a shape no check foresaw: report, import the rest
+                    found.append(f"{where}: unexpected value ({type(exc).__name__})")
+                    continue
             key = _draft_key(draft)
             if key in published:
                 result.already_published += 1

@@ -169,15 +169,14 @@ def test_admin_add_prints_a_one_time_invite(tmp_path):
 def test_backup_export_and_import(tmp_path):
     env = {"LANTERN_DATA_DIR": str(tmp_path / "data")}
     imported = lantern("import", str(SMALL), env=env)
-    # Referrals are not imported through the chat review queue; tips and rights are.
-    assert "Queued 3 entries for review." in imported.stdout
-    assert "example-clinic: only tip and rights entries" in imported.stderr
-    assert imported.returncode == 1
+    # Tips, rights and referrals (checked as content files are) all wait for review.
+    assert "Queued 5 entries for review." in imported.stdout
+    assert imported.returncode == 0, imported.stderr
     copy = tmp_path / "backups" / "nightly.sqlite3"
     backup = lantern("backup", str(copy), env=env)
     assert backup.returncode == 0, backup.stderr
     connection = sqlite3.connect(copy)
-    assert connection.execute("SELECT COUNT(*) FROM revisions").fetchone()[0] == 3
+    assert connection.execute("SELECT COUNT(*) FROM revisions").fetchone()[0] == 5
     connection.close()
     exported = lantern("export", str(tmp_path / "out"), env=env)
     assert exported.returncode == 0

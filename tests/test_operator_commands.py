@@ -332,3 +332,86 @@ def test_export_order_follows_the_tips(tmp_path):
 
     entries = [E("moderation:tip 10", "peer-10"), E("moderation:tip 2", "peer-2")]
     assert [e.id for e in sorted(entries, key=_by_tip)] == ["peer-2", "peer-10"]
+
+
+# ----- referrals through lantern import ------------------------------------------------
+
+REFERRAL = """\
+entries:
+  - id: harbour-clinic
+    kind: referral
+    topics: [health-services, sexual-health]
+    regions: [us]
+    source: "Visited by the outreach team, 2026-11"
+    verified: 2026-11-01
+    review_by: 2099-05-01
+    contact:
+      phone: "+1 555 0199"
+      website: https://harbour.example.org
+      hours: "Mon-Fri 10-18"
+    police_involvement: none
+    id_required: false
+    immigration_status_asked: unknown
+    cost: sliding
+    sex_worker_led: true
+    sex_worker_affirming: true
+    trans_affirming: true
+    languages: [en, es]
+    en:
+      title: Harbour walk-in clinic
+      body: Testing and PrEP without an appointment.
+      keywords: [clinic, testing, prep]
+    es:
+      title: Clínica sin cita del puerto
+      body: Pruebas y PrEP sin cita previa.
+      keywords: [clínica, pruebas, prep]
+"""
+
+
+def test_import_queues_a_referral_with_its_flags_and_contact(tmp_path, data_dir, capsys):
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "services.yaml").write_text(REFERRAL)
+    code, out, err = run(capsys, "import", str(source))
+    assert (code, err) == (0, "") and "Queued 1 entries" in out
+
+    async def publish(mod: Moderation):
+        (revision,) = await mod.queue()
+        draft = revision.draft
+        assert draft.kind is Kind.REFERRAL and set(draft.texts) == {"en", "es"}
+        assert draft.flags["police_involvement"] == "none"
+        assert draft.flags["immigration_status_asked"] == "unknown"
+        assert draft.contact["hours"] == "Mon-Fri 10-18"
+        assert draft.source.startswith("Visited by the outreach team")
+        ada, _ = await team(mod)
+        entry = await mod.approve(ada, revision.id)
+        assert entry.flags.cost.value == "sliding" and entry.flags.trans_affirming is True
+        assert entry.contact.phone == "+1 555 0199"
+
+    with_moderation(data_dir, publish)
+    # Published, it exports as a service the content checks accept, flags and all.
+    out_dir = tmp_path / "out"
+    assert run(capsys, "export", str(out_dir))[0] == 0
+    exported = (out_dir / "peer-tips.yaml").read_text()
+    assert "kind: referral" in exported and "police_involvement: none" in exported
+    code, out, _ = run(capsys, "validate", str(out_dir))
+    assert code == 0, out
+
+
+def test_a_referral_is_checked_as_a_content_file_is(tmp_path, data_dir, capsys):
+    source = tmp_path / "in"
+    source.mkdir()
+    broken = (
+        REFERRAL.replace("police_involvement: none", "police_involvement: never")
+        .replace('phone: "+1 555 0199"', "phone: call us")
+        .replace("regions: [us]", "regions: [uss]")
+    )
+    (source / "services.yaml").write_text(broken)
+    code, out, err = run(capsys, "import", str(source))
+    assert code == 1 and "Queued 0 entries" in out
+    path = source / "services.yaml"
+    assert err.splitlines() == [
+        f"{path}:5: unknown region 'uss' (did you mean us?) (see regions.yaml)",
+        f"{path}:10: phone must be digits, spaces, '+', '-' or brackets",
+        f"{path}:13: police_involvement must be none, possible, mandatory_reporting or unknown",
+    ]

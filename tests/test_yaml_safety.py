@@ -279,7 +279,8 @@ async def test_import_checks_types_before_using_values(mod, tmp_path):
         return lines.index(written) + 1
 
     assert found == [
-        f"{path}:{line('    kind: [tip]')}: listed-kind: 'kind' must be tip or rights, not a list",
+        f"{path}:{line('    kind: [tip]')}: listed-kind: 'kind' must be tip, rights or "
+        "referral, not a list",
         f"{path}:{line('      body: [A, body]')}: listed-body: 'en.body' must be text, not a list",
         f"{path}:{line('    topics: screening')}: word-topics: 'topics' must be a list of words",
         f"{path}:{line('      title: {a: b}')}: mapped-title: 'es.title' must be text, not a "
@@ -288,8 +289,6 @@ async def test_import_checks_types_before_using_values(mod, tmp_path):
 
 
 async def test_import_round_trip_of_the_small_content_still_works(mod):
-    queued, found = await import_tips(mod, SMALL, REGIONS)
-    assert queued == 3
-    assert found and all(p.startswith(f"{SMALL / 'entries.yaml'}:") for p in found)
-    refused = ": only tip and rights entries can be imported for review"
-    assert all(p.endswith(refused) for p in found)
+    # Tips, rights and referrals alike (referrals checked as content files are).
+    queued, found = await import_tips(mod, SMALL, {*REGIONS, "uk"})
+    assert (queued, found) == (5, [])
