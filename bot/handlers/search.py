@@ -102,7 +102,9 @@ def answer(svc: Services, ui: str, region: str | None, query: str, page: int = 0
         switch_to=lang if lang != ui else None,
         interface=ui,
     )
-    if any(screens.ALERTS_TOPIC in hit.entry.topics for hit in shown):
+    # Only when the words were about a bad date (an alerts entry leads): otherwise the row
+    # would push every result down for queries that merely mention a client.
+    if screens.ALERTS_TOPIC in shown[0].entry.topics:
         markup = screens.with_alerts(lang, markup)
     return Screen("\n".join(lines), markup)
 
