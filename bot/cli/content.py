@@ -42,7 +42,10 @@ def validate_content(args: argparse.Namespace, config: Config) -> int:
         print(f"{len(problems)} problem(s) found.", file=sys.stderr)
         return 1
     files = len(content_files(Path(directory)))
-    print(f"OK: {len(snapshot.entries)} entries in {files} files, all valid.")
+    print(
+        f"OK: {len(snapshot.entries)} entries in {files} files and {len(snapshot.regions)} "
+        "regions, all valid."
+    )
     unused = [t for t in ALL_TOPICS if not any(t in e.topics for e in snapshot.entries)]
     if unused:
         print("note: topics with no entries yet: " + ", ".join(unused))
