@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from knowledge.taxonomy import (
     EXAMPLE_REGION,
     GLOBAL_REGION,
     LANGUAGES,
+    REQUIRED_LANGUAGES,
     RESERVED_TOPICS,
     TOPIC_CATEGORY,
 )
@@ -422,7 +424,8 @@ class _EntryReader:
         review_by = self._date("review_by")
         if verified and review_by and review_by <= verified:
             self.fail(self.at("review_by"), "'review_by' must be after 'verified'")
-        texts = {lang: self._text(lang, kind) for lang in LANGUAGES}
+        written = [lang for lang in LANGUAGES if lang in REQUIRED_LANGUAGES or lang in raw]
+        texts = {lang: self._text(lang, kind) for lang in written}
 
         contact = flags = None
         if kind is Kind.REFERRAL:
@@ -659,7 +662,11 @@ def _read_regions(path: Path, shown: str, problems: list[Problem]) -> list[Regio
         if not isinstance(slug, str) or not REGION_RE.match(slug):
             problems.append(Problem(shown, line, "region slug must be a-z, 0-9 and '-'"))
             continue
-        names = {lang: item.get(lang) for lang in LANGUAGES}
+        names = {
+            lang: item.get(lang)
+            for lang in LANGUAGES
+            if lang in REQUIRED_LANGUAGES or item.get(lang) is not None
+        }
         for lang, name in names.items():
             if not isinstance(name, str) or not name.strip():
                 problems.append(Problem(shown, line, f"region '{slug}' has no {lang} name"))
@@ -728,6 +735,90 @@ def _read_entry(
     return _EntryReader(shown, item, region_slugs, problems, links).read()
 
 
+TRANSLATIONS_DIR = "translations"
+
+
+def _with_translations(
+    root: Path,
+    entries: list[Entry],
+    region_slugs: set[str],
+    problems: list[Problem],
+    links: list[Problem],
+) -> list[Entry]:
+    """Entries with the texts of content/translations/<lang>/*.yaml added.
+
+    A translation file lists `id` plus the language's title, body, keywords (and
+    jurisdiction for rights entries), checked by the same rules as the content files.
+    """
+    by_id = {e.id: e for e in entries}
+    folder = root / TRANSLATIONS_DIR
+    if not folder.is_dir():
+        return entries
+    for lang_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        lang = lang_dir.name
+        if lang not in LANGUAGES or lang in REQUIRED_LANGUAGES:
+            problems.append(
+                Problem(_shown(lang_dir, root), 0, f"'{lang}' is not a language to translate into")
+            )
+            continue
+        seen: dict[str, str] = {}
+        for path in sorted(lang_dir.glob("*.yaml")):
+            shown = _shown(path, root)
+            data = _read_yaml(path, shown, problems)
+            items = data.get("entries") if isinstance(data, _Map) else None
+            if not isinstance(items, list):
+                if data is not None:
+                    problems.append(Problem(shown, 1, "expected a top-level 'entries:' list"))
+                continue
+            for item in items:
+                line = getattr(item, "line", 1)
+                entry_id = item.get("id") if isinstance(item, _Map) else None
+                entry = by_id.get(entry_id) if isinstance(entry_id, str) else None
+                if entry is None:
+                    problems.append(Problem(shown, line, f"no entry has the id {entry_id!r}"))
+                    continue
+                if entry_id in seen:
+                    problems.append(
+                        Problem(
+                            shown,
+                            line,
+                            f"'{entry_id}' is translated twice (first at {seen[entry_id]})",
+                        )
+                    )
+                    continue
+                seen[entry_id] = f"{shown}:{line}"
+                block = _Map()
+                block.line = line
+                for key, value in item.items():
+                    if key != "id":
+                        block[key] = value
+                        block.key_lines[key] = item.key_lines.get(key, line)
+                        if key in item.value_lines:
+                            block.value_lines[key] = item.value_lines[key]
+                wrapper = _Map()
+                wrapper.line = line
+                wrapper[lang] = block
+                wrapper.key_lines[lang] = line
+                reader = _EntryReader(shown, wrapper, region_slugs, problems, links)
+                text = reader._text(lang, entry.kind)
+                if text is not None and reader.ok:
+                    by_id[entry_id] = dataclasses.replace(entry, texts={**entry.texts, lang: text})
+    return [by_id[e.id] for e in entries]
+
+
+def missing_translations(snapshot: Snapshot) -> dict[str, list[str]]:
+    """For each language beyond the required ones, the entries not translated into it."""
+    return {
+        lang: [
+            e.id
+            for e in snapshot.entries
+            if lang not in e.texts and EXAMPLE_REGION not in e.regions
+        ]
+        for lang in LANGUAGES
+        if lang not in REQUIRED_LANGUAGES
+    }
+
+
 def load_directory(directory: Path | str | None = None) -> tuple[Snapshot | None, list[Problem]]:
     """Read every file in `directory`; a Snapshot only when there is no problem at all."""
     root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
@@ -781,6 +872,7 @@ def load_directory(directory: Path | str | None = None) -> tuple[Snapshot | None
                 continue
             if entry is not None:
                 entries.append(entry)
+    entries = _with_translations(root, entries, region_slugs, problems, links)
     known = {e.id for e in entries}
     for link in links:
         if link.message not in known:

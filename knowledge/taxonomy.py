@@ -71,7 +71,19 @@ ALL_TOPICS: tuple[str, ...] = (
 )
 TOPIC_CATEGORY: dict[str, str] = {t: cat for cat in CATEGORIES for t in TOPICS[cat]}
 
-LANGUAGES: tuple[str, ...] = ("en", "es")
+# Every entry is written in REQUIRED_LANGUAGES in its content file; the others come from
+# translation files (content/translations/<lang>/), and an entry may lack one: the person
+# then reads the closest language they read (FALLBACK), with a short note.
+REQUIRED_LANGUAGES: tuple[str, ...] = ("en", "es")
+LANGUAGES: tuple[str, ...] = (*REQUIRED_LANGUAGES, "pt", "ro", "fr", "zh")
+FALLBACK: dict[str, tuple[str, ...]] = {
+    "en": ("es",),
+    "es": ("en",),
+    "pt": ("es", "en"),
+    "ro": ("en", "es"),
+    "fr": ("en", "es"),
+    "zh": ("en",),
+}
 DEFAULT_LANGUAGE = "en"
 GLOBAL_REGION = "global"
 EXAMPLE_REGION = "example"
