@@ -64,8 +64,12 @@ def _flag_lines(flags: ReferralFlags, lang: str) -> list[str]:
 
 def entry_card(entry: Entry, lang: str, today: date) -> str:
     """An entry as one Telegram message: title, body, flags, contact and freshness."""
-    text = entry.text(lang)
+    shown = entry.shown_in(lang)
+    text = entry.texts[shown]
     parts = [f"<b>{esc(text.title)}</b>"]
+    if shown != lang:
+        note = t(lang, "card.not_translated", language=language_name(shown, lang))
+        parts.append(f"<i>{esc(note)}</i>")
     if entry.kind is Kind.RIGHTS and text.jurisdiction:
         parts.append(f"<i>{esc(t(lang, 'card.jurisdiction', jurisdiction=text.jurisdiction))}</i>")
     if EXAMPLE_REGION in entry.regions:

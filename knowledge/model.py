@@ -8,7 +8,13 @@ from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 
-from knowledge.taxonomy import EXAMPLE_REGION, GLOBAL_REGION, TOPIC_CATEGORY
+from knowledge.taxonomy import (
+    DEFAULT_LANGUAGE,
+    EXAMPLE_REGION,
+    FALLBACK,
+    GLOBAL_REGION,
+    TOPIC_CATEGORY,
+)
 
 
 class Kind(StrEnum):
@@ -90,13 +96,19 @@ class Entry:
                 seen.append(cat)
         return tuple(seen)
 
-    def text(self, lang: str, fallback: str = "en") -> Text:
-        """The entry's text in `lang`, or in `fallback`, or in any language it has."""
+    def text(self, lang: str, fallback: str | None = None) -> Text:
+        """The entry's text in `lang`, else in the closest language its reader reads
+        (`fallback`, or taxonomy.FALLBACK), else in any language it has."""
+        return self.texts[self.shown_in(lang, fallback)]
+
+    def shown_in(self, lang: str, fallback: str | None = None) -> str:
+        """The language `text(lang)` is in: `lang` when the entry is translated into it."""
         if lang in self.texts:
-            return self.texts[lang]
-        if fallback in self.texts:
-            return self.texts[fallback]
-        return next(iter(self.texts.values()))
+            return lang
+        for other in (fallback,) if fallback else FALLBACK.get(lang, (DEFAULT_LANGUAGE,)):
+            if other in self.texts:
+                return other
+        return DEFAULT_LANGUAGE if DEFAULT_LANGUAGE in self.texts else next(iter(self.texts))
 
     def is_overdue(self, today: date) -> bool:
         return self.review_by < today

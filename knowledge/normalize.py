@@ -58,6 +58,38 @@ def _decompose(text: str) -> str:
     return _MARKS.sub("", unicodedata.normalize("NFKD", folded))
 
 
+# Chinese is written without spaces between words: a run of ideographs becomes its
+# overlapping pairs ("警察局" -> "警察", "察局"), which match the words a query shares with
+# a text without a dictionary (most Chinese words are two characters); one ideograph alone
+# stays itself.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def has_han(text: str) -> bool:
+    return _HAN.search(text) is not None
+
+
+def _han_pairs(found: list[str]) -> list[str]:
+    out: list[str] = []
+    for word in found:
+        if not _HAN.search(word):
+            out.append(word)
+            continue
+        pos = 0
+        for run in _HAN.finditer(word):
+            if run.start() > pos:
+                out.append(word[pos : run.start()])
+            chars = run.group()
+            if len(chars) == 1:
+                out.append(chars)
+            else:
+                out.extend(chars[i : i + 2] for i in range(len(chars) - 1))
+            pos = run.end()
+        if pos < len(word):
+            out.append(word[pos:])
+    return out
+
+
 def words(text: str) -> list[str]:
     """The folded words of a text: `fold(text).split()`, without building the string."""
     if text.isascii():
@@ -65,7 +97,8 @@ def words(text: str) -> list[str]:
     folded = _decompose(text)
     if folded.isascii():
         return folded.translate(_ASCII_FOLD).split()
-    return _NON_WORD.sub(" ", folded).split()
+    found = _NON_WORD.sub(" ", folded).split()
+    return _han_pairs(found) if _HAN.search(folded) else found
 
 
 def fold(text: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from knowledge.loader import DEFAULT_CONTENT_DIR, WORDS_FILE, Problem, read_yaml
-from knowledge.normalize import MAX_QUERY_CHARS, words
+from knowledge.normalize import MAX_QUERY_CHARS, has_han, words
 from knowledge.taxonomy import LANGUAGES
 
 SMALL_TALK_KINDS = ("greeting", "thanks", "menu", "okay")
@@ -80,6 +80,9 @@ class Words:
         for _phrase, (_group, language) in _matches(found, self.synonyms, [False] * len(found)):
             if language is not None:
                 counts[language] = counts.get(language, 0) + 1
+        if has_han(text):
+            # Chinese script says which language it is better than any word list could.
+            counts["zh"] = counts.get("zh", 0) + len(found)
         language = _leading(counts, lang)
         return Reading(urgent, self._small_talk(found), language)
 

@@ -19,6 +19,13 @@ from knowledge.search.vocabulary import Vocabulary
 from knowledge.taxonomy import LANGUAGES
 
 
+def languages_of(snapshot: Snapshot) -> tuple[str, ...]:
+    """The languages the index keeps: those some entry is written in (a language nobody
+    has translated into yet costs nothing), always in LANGUAGES order."""
+    present = {lang for entry in snapshot.entries for lang in entry.texts}
+    return tuple(lang for lang in LANGUAGES if lang in present) or LANGUAGES[:1]
+
+
 class SearchIndex:
     """An immutable index over one snapshot; build a new one when content changes.
 
@@ -28,7 +35,7 @@ class SearchIndex:
     """
 
     def __init__(self, snapshot: Snapshot) -> None:
-        self._assemble(snapshot, fresh(snapshot.entries, LANGUAGES), None, None)
+        self._assemble(snapshot, fresh(snapshot.entries, languages_of(snapshot)), None, None)
 
     @classmethod
     def rebuild(cls, snapshot: Snapshot, previous: SearchIndex | None) -> SearchIndex:
@@ -43,12 +50,13 @@ class SearchIndex:
         most entries changed, this builds afresh.
         """
         index = cls.__new__(cls)
-        if previous is not None and previous.languages == LANGUAGES:
-            rebuilt = incremental(snapshot.entries, LANGUAGES, previous.entries, previous._tables)
+        langs = languages_of(snapshot)
+        if previous is not None and previous.languages == langs:
+            rebuilt = incremental(snapshot.entries, langs, previous.entries, previous._tables)
             if rebuilt is not None:
                 index._assemble(snapshot, *rebuilt, previous)
                 return index
-        index._assemble(snapshot, fresh(snapshot.entries, LANGUAGES), None, None)
+        index._assemble(snapshot, fresh(snapshot.entries, langs), None, None)
         return index
 
     def export(self) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
@@ -72,7 +80,7 @@ class SearchIndex:
         Raises ValueError when the pieces do not fit together or the snapshot, so a
         damaged or foreign file is refused rather than served.
         """
-        tables = saved.restore(snapshot.entries, LANGUAGES, arrays, words, phrases)
+        tables = saved.restore(snapshot.entries, languages_of(snapshot), arrays, words, phrases)
         index = cls.__new__(cls)
         index._assemble(snapshot, tables, None, None)
         return index
@@ -107,15 +115,16 @@ class SearchIndex:
             )
         self.snapshot = snapshot
         self.entries: tuple[Entry, ...] = snapshot.entries
-        self.languages: tuple[str, ...] = LANGUAGES
+        langs = languages_of(snapshot)
+        self.languages: tuple[str, ...] = langs
         self.vocabulary: tuple[str, ...] = tables.vocabulary  # the live words, sorted
         self.n_slots = len(layout.slot_position)
-        self.n_docs = self.n_slots * len(LANGUAGES)
+        self.n_docs = self.n_slots * len(langs)
         self._tables = tables
         self._expander = Expander(tables.vocab, tables.vocabulary, stats, fuzzy)
-        self._visibility = Visibility(snapshot.entries, LANGUAGES, layout.positions, alive, groups)
+        self._visibility = Visibility(snapshot.entries, langs, layout.positions, alive, groups)
         self._ranker = Ranker(
-            snapshot.entries, len(LANGUAGES), tables, stats, self._expander, self._visibility
+            snapshot.entries, len(langs), tables, stats, self._expander, self._visibility
         )
 
     # The two parts tests/test_search_memory.py inspects to prove what a search leaves.
