@@ -240,10 +240,12 @@ def results_menu(
 
 
 def language_menu(lang: str) -> InlineKeyboardMarkup:
-    rows = [
-        [_button(("✓ " if code == lang else "") + t(code, "language_name"), Op.SET_LANGUAGE, code)]
+    """Each language in its own name, two to a row: six languages fit one phone screen."""
+    choices = [
+        _button(("✓ " if code == lang else "") + t(code, "language_name"), Op.SET_LANGUAGE, code)
         for code in languages()
     ]
+    rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
     rows.append([_button(t(lang, "btn.region"), Op.REGIONS, 0)])  # the menu's 🌐 has both
     rows.append([_home(lang)])
     return _keyboard(rows)
