@@ -25,21 +25,21 @@ from knowledge.loader import (
 )
 from knowledge.model import Entry, Kind, Region
 from knowledge.normalize import tokens
-from knowledge.taxonomy import EXAMPLE_REGION, GLOBAL_REGION, LANGUAGES
+from knowledge.taxonomy import EXAMPLE_REGION, GLOBAL_REGION, LANGUAGES, REQUIRED_LANGUAGES
 from moderation.drafts import DRAFT_KINDS, Draft, DraftText, clean
 from moderation.workflow import DEFAULT_REVIEW, Moderation, ModerationError
 
 EXPORT_FILE = "peer-tips.yaml"
-# Tips not yet in every language the bot speaks: beside the export, where `lantern
-# validate` does not look (shipped content must be in every language), but `import` does.
+# Tips not yet in every language content must be written in (REQUIRED_LANGUAGES): beside
+# the export, where `lantern validate` does not look, but `import` does.
 UNTRANSLATED_DIR = "needs-translation"
 EXPORT_HEADER = (
     "# Peer tips published by Lantern moderators, in the knowledge/content format\n"
     "# (`lantern export`): `lantern validate` checks this directory as it checks content.\n"
 )
 UNTRANSLATED_HEADER = (
-    "# Peer tips published by Lantern moderators in only some of the bot's languages\n"
-    "# (`lantern export`). Translate an entry, then move it to ../peer-tips.yaml.\n"
+    "# Peer tips published by Lantern moderators, not yet in every language content is\n"
+    "# written in (`lantern export`). Translate an entry, then move it to ../peer-tips.yaml.\n"
 )
 REGIONS_HEADER = "# The regions the exported tips are for (`lantern export`).\n"
 ORDER_TEXT = (
@@ -105,7 +105,8 @@ def _regions_file(used: Iterable[str], known: Iterable[Region]) -> str:
         region = names.get(slug)
         given = dict(region.names) if region is not None else {}
         fallback = next((n for n in given.values() if n), slug)
-        records.append({"slug": slug, **{lang: given.get(lang) or fallback for lang in LANGUAGES}})
+        wanted = [lang for lang in LANGUAGES if lang in REQUIRED_LANGUAGES or given.get(lang)]
+        records.append({"slug": slug, **{lang: given.get(lang) or fallback for lang in wanted}})
     return REGIONS_HEADER + dump_yaml({"regions": records})
 
 
@@ -123,7 +124,7 @@ async def export_tips(
     Returns the path of peer-tips.yaml."""
     directory.mkdir(parents=True, exist_ok=True)
     entries = sorted(await moderation.published(), key=_by_tip)
-    complete = [e for e in entries if set(LANGUAGES) <= set(e.texts)]
+    complete = [e for e in entries if set(REQUIRED_LANGUAGES) <= set(e.texts)]
     partial = [e for e in entries if e not in complete]
     known = [*regions, *await moderation.regions()]
     used = {slug for e in entries for slug in e.regions}

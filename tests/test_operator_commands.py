@@ -24,6 +24,8 @@ from tests.conftest import SMALL
 def data_dir(tmp_path, monkeypatch) -> Path:
     data = tmp_path / "data"
     monkeypatch.setenv("LANTERN_DATA_DIR", str(data))
+    # The small test content: what these tests check does not change with the shipped one.
+    monkeypatch.setenv("LANTERN_CONTENT_DIR", str(SMALL))
     monkeypatch.delenv("LANTERN_BOT_USERNAME", raising=False)
     monkeypatch.delenv("LANTERN_BOT_TOKEN", raising=False)
     return data

@@ -43,16 +43,19 @@ def backup_database(args: argparse.Namespace, config: Config) -> int:
 def export_published(args: argparse.Namespace, config: Config) -> int:
     from moderation.exchange import UNTRANSLATED_DIR, export_tips
 
+    # The content names the regions; an export still works while it has problems.
     snapshot, problems = load_snapshot(config.content_dir)
     if snapshot is None:
-        print("\n".join(problems), file=sys.stderr)
         print(
-            "lantern export: the content has problems; its region names are needed", file=sys.stderr
+            f"lantern export: warning: the content has {len(problems)} problem(s) "
+            "(`lantern validate`); regions.yaml names regions by their slugs where the "
+            "database has no names",
+            file=sys.stderr,
         )
-        return 1
+    regions = snapshot.regions if snapshot is not None else ()
 
     async def work(moderation: Moderation) -> int:
-        path = await export_tips(moderation, args.directory, snapshot.regions)
+        path = await export_tips(moderation, args.directory, regions)
         entries = await moderation.published()
         count = len(entries)
         print(f"Wrote {count} published peer {'tip' if count == 1 else 'tips'} to {path.parent}")
