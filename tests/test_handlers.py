@@ -313,7 +313,9 @@ async def test_commands_registered_per_language(bot):
     calls = [p for m, p in request.calls if m == "setMyCommands"]
     assert [c.get("language_code") for c in calls] == [None, "es"]
     assert all(c["scope"] == {"type": "all_private_chats"} for c in calls)
-    assert [c["command"] for c in calls[0]["commands"]] == ["start", "help", "privacy", "wipe"]
+    assert [c["command"] for c in calls[0]["commands"]] == [
+        *("start", "help", "privacy", "wipe", "checkin", "sos")
+    ]
 
 
 async def test_no_user_or_chat_ids_held_after_a_thousand_users(bot):
