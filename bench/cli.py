@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import checkin_bench, process_bench, search_bench, updates_bench
+from bench import alerts_bench, checkin_bench, process_bench, search_bench, updates_bench
 from bench.queries import load_quality, misspelled
 from bench.report import Report, machine
 from bench.synthetic import DEFAULT_SEED, grow
@@ -23,7 +23,7 @@ from bot.hardening import harden_process
 from knowledge.loader import load_or_raise
 from knowledge.model import Snapshot
 
-PARTS = ("search", "updates", "process", "checkins")
+PARTS = ("search", "updates", "process", "checkins", "alerts")
 QUICK = {"sizes": "300,1000", "updates": 400, "process_size": 500, "runs": 2}
 
 
@@ -70,7 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--only",
         type=_parts,
         default=list(PARTS),
-        help="comma list: search,updates,process,checkins",
+        help="comma list: search,updates,process,checkins,alerts",
     )
     parser.add_argument(
         "--quick", action="store_true", help="small sizes and few runs, to check it works"
@@ -162,6 +162,10 @@ def main(args: argparse.Namespace, config: Config) -> int:
     if "checkins" in parts:
         checkin_bench.bench_checkins(
             report, active=1_000 if quick else checkin_bench.ACTIVE, runs=runs, progress=progress
+        )
+    if "alerts" in parts:
+        alerts_bench.bench_alerts(
+            report, alerts=1_000 if quick else alerts_bench.ALERTS, runs=runs, progress=progress
         )
     report.note(
         f"Synthetic bases: the {len(shipped.entries)} shipped entries plus synthetic ones "

@@ -94,12 +94,15 @@ class AlertDesk:
         return vetting.alert_of(row) if row else None
 
     async def search(self, query: str, region: str | None = None, limit: int = 20) -> list[Alert]:
-        found = []
-        for alert_id in self.index.search(query, region, limit):
-            alert = await self.alert(alert_id)
-            if alert is not None:
-                found.append(alert)
-        return found
+        """Alerts whose masked text holds every word of `query`, newest first."""
+        ids = self.index.search(query, region, limit)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self.store.fetch_all(
+            f"SELECT * FROM alerts WHERE id IN ({marks}) ORDER BY id DESC", ids
+        )
+        return [vetting.alert_of(r) for r in rows]
 
     async def check_number(self, raw: str, region: str | None) -> list[NumberMatch]:
         """Published alerts reported with exactly this number: coarse answers only."""

@@ -16,7 +16,7 @@ from datetime import date
 from moderation.alerts import outbox
 from moderation.store import Store
 
-BATCH = 200
+BATCH = 50
 
 
 async def end_alert(db, alert_id: int, kind: str) -> None:

@@ -21,6 +21,7 @@ from moderation.identity import KEY_BYTES, ScryptCost
 
 MIN_QUERY = 3  # shorter fragments match too much to mean anything
 MAX_QUERY_WORDS = 6
+BROAD = 1000  # a trigram in more alerts than this does not narrow a search
 _CONTEXT = b"lantern alert numbers v1"
 
 
@@ -70,26 +71,33 @@ class AlertIndex:
         words = [w for w in words if len(w) >= MIN_QUERY]
         if not words:
             return []
-        found: set[int] | None = None
+        # Words with a rare trigram narrow the candidates by set intersection; words made
+        # only of common trigrams ("violent") would intersect sets as big as the index,
+        # so they are checked directly, newest first, until `limit` are found.
+        narrow: set[int] | None = None
         for word in words:
-            grams = _grams(word)
-            sets = sorted((self._grams.get(g, set()) for g in grams), key=len)
-            candidates = set(sets[0]) if sets else set()
+            sets = sorted((self._grams.get(g, set()) for g in _grams(word)), key=len)
+            if not sets or not sets[0]:
+                return []
+            if len(sets[0]) > BROAD:
+                continue
+            candidates = set(sets[0])
             for other in sets[1:]:
                 candidates &= other
                 if not candidates:
-                    break
-            found = candidates if found is None else found & candidates
-            if not found:
+                    return []
+            narrow = candidates if narrow is None else narrow & candidates
+            if not narrow:
                 return []
-        assert found is not None
-        hits = [
-            i
-            for i in found
-            if (region is None or self._docs[i].region == region)
-            and all(w in self._docs[i].compact for w in words)
-        ]
-        return sorted(hits, reverse=True)[:limit]
+        order = sorted(narrow, reverse=True) if narrow is not None else reversed(self._docs)
+        hits: list[int] = []
+        for i in order:
+            doc = self._docs[i]
+            if (region is None or doc.region == region) and all(w in doc.compact for w in words):
+                hits.append(i)
+                if len(hits) == limit:
+                    break
+        return sorted(hits, reverse=True)
 
 
 class NumberHasher:
