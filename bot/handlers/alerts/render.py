@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.i18n import t
-from bot.render import esc
+from bot.render import esc, human_date
 from moderation.alerts.masking import country_of, mask_email, mask_handle, mask_phone, mask_text
 from moderation.alerts.model import (
     CATEGORIES,
@@ -17,10 +17,6 @@ from moderation.alerts.model import (
     period_of,
 )
 
-MONTHS = {
-    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
-    "es": "ene feb mar abr may jun jul ago sep oct nov dic".split(),
-}
 # The order fields are shown in, everywhere.
 SHOWN = (
     "when",
@@ -43,8 +39,8 @@ CONTACTS = ("phone", "email", "handle")
 
 
 def day(lang: str, value: date) -> str:
-    months = MONTHS.get(lang, MONTHS["en"])
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+    """A date as people read it in their language (the locale's month names)."""
+    return human_date(value, lang)
 
 
 def period(lang: str, value: Period) -> str:
