@@ -87,7 +87,7 @@ def test_stats_json():
     figures = json.loads(result.stdout)
     assert figures["entries"] == 5
     assert figures["by_kind"] == {"referral": 2, "rights": 1, "tip": 2}
-    assert figures["by_language"] == {"en": 5, "es": 5}
+    assert figures["by_language"] == {"en": 5, "es": 5, "pt": 0, "ro": 0, "fr": 0, "zh": 0}
     assert figures["past_review_by"] == ["uk-peer-group"]
 
 
