@@ -38,6 +38,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.ids import did_you_mean
 from knowledge.markup import BULLET, to_plain
 from knowledge.model import Entry, Kind
+from knowledge.normalize import has_han
 from knowledge.taxonomy import (
     ALL_TOPICS,
     DEFAULT_LANGUAGE,
@@ -124,7 +125,10 @@ def link_font_pt(chars: int) -> float:
 # ----------------------------------------------------------------------- what to print
 
 _URL_IN_TEXT = re.compile(r"\s*\(https://[^\s()]+\)")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*(?=\s|$)")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*(?=\s|$)|[。！？][」』”）]*")
+# Chinese ends a sentence with 。！？ and starts the next without a space.
+_CJK_END = "。！？"
+_COLONS = (":", "：")
 # After a sentence's end comes the end of the text, or a capital, digit or opening mark.
 _SENTENCE_START = re.compile(r"\s+[\"'“‘«¿¡(]*[A-ZÁÉÍÓÚÑÜ0-9]")
 # "v." (Riley v. California), "EE. UU.", "e.g.", "Dr.": a full stop that ends no sentence.
@@ -151,7 +155,7 @@ def shorten_cleanly(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
     if len(" ".join(text.split())) <= limit:
         return cut
     body = cut[:-1]
-    for opener, closer in (("(", ")"), ("«", "»"), ("“", "”")):
+    for opener, closer in (("(", ")"), ("«", "»"), ("“", "”"), ("„", "”"), ("（", "）")):
         if body.count(opener) > body.count(closer):
             body = body[: body.rfind(opener)]
     if body.count('"') % 2:
@@ -169,7 +173,8 @@ def sentences(text: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        if end < len(text) and not _SENTENCE_START.match(text, end):
+        cjk = text[match.start()] in _CJK_END
+        if end < len(text) and not cjk and not _SENTENCE_START.match(text, end):
             continue
         if text[end - 1] == "." and _ABBREVIATION.search(text[start:end]):
             continue
@@ -198,20 +203,24 @@ def describe(body: str, limit: int = DESCRIPTION_LIMIT, *, skip: set[str] | None
         return ""
     lines = [line.strip().removeprefix(BULLET).strip() for line in paragraphs[0].splitlines()]
     if len(lines) > 1:  # a bullet list: each item reads as a sentence
-        lines = [line if line[-1] in ".!?…:" else line + "." for line in lines if line]
+        lines = [
+            line if line[-1] in ".!?…:。！？：" else line + ("。" if has_han(line) else ".")
+            for line in lines
+            if line
+        ]
     text = _URL_IN_TEXT.sub("", " ".join(lines))
     found = [s for s in sentences(" ".join(text.split())) if s.casefold() not in (skip or ())]
     if not found:
         return ""
     kept: list[str] = []
     for sentence in found:
-        if len(" ".join([*kept, sentence])) > limit or (kept and sentence.endswith(":")):
+        if len(" ".join([*kept, sentence])) > limit or (kept and sentence.endswith(_COLONS)):
             break  # an opener to a list ("Signs:") ends a description, unless it is all
         kept.append(sentence)
     if len(found) > len(kept) and len(" ".join(kept).split()) < LABEL_WORDS:
         kept.append(found[len(kept)])  # a label alone says nothing: add the next, cut
     text = " ".join(kept)
-    if text.endswith(":"):  # an opener to a list that is not shown
+    if text.endswith(_COLONS):  # an opener to a list that is not shown
         text = text[:-1].rstrip() + "…"
     return shorten_cleanly(text, limit)
 

@@ -18,8 +18,8 @@ from bot import cards, deeplinks
 from bot.cards import Card, add_arguments, card_text, describe, payload, render_sheet, url
 from bot.config import Config, Secret
 from bot.getme import BotAnswer
-from bot.i18n import LOCALES_DIR, catalogue, t
-from knowledge.taxonomy import LANGUAGES
+from bot.i18n import LOCALES_DIR, catalogue, languages, t
+from knowledge.normalize import has_han
 from tests.conftest import SMALL
 
 BOT = "lantern_test_bot"
@@ -326,7 +326,7 @@ def test_every_language_has_every_card_string():
     """The cards' strings are a language's `<lang>.cards.yaml`, like any other area."""
     keys = {k for k in catalogue()["en"] if k.startswith("pocket_card.")}
     assert {"pocket_card.footer", "pocket_card.sheet.title", "pocket_card.qr.label"} <= keys
-    for lang in LANGUAGES:
+    for lang in languages():
         assert (LOCALES_DIR / f"{lang}.cards.yaml").is_file(), lang
         strings = {k: v for k, v in catalogue()[lang].items() if k.startswith("pocket_card.")}
         assert set(strings) == keys, lang
@@ -623,10 +623,11 @@ def test_shipped_descriptions_never_end_mid_word():
             assert len(said) <= cards.DESCRIPTION_LIMIT, (entry.id, lang)
             if not said:
                 continue
-            assert said[-1] in '.!?…"”»)', (entry.id, lang, said)
+            assert said[-1] in '.!?…"”»)。！？', (entry.id, lang, said)
             words = " ".join(text.body.split())
-            if said.endswith("…"):
-                last = re.sub(r"\W+$", "", said[:-1].split()[-1])
+            # Chinese has no spaces between words: any character is a place to stop.
+            if said.endswith("…") and not has_han(said):
+                last = re.sub(r"^\W+|\W+$", "", said[:-1].split()[-1])
                 plain = re.sub(r"[*_`]", "", words)
                 assert re.search(rf"\b{re.escape(last)}\b", plain), (entry.id, lang, said)
             assert said.casefold() not in cards.says_nothing(lang)

@@ -10,7 +10,7 @@ from bot import callbacks, deeplinks
 from bot.app import build_application, register_commands
 from bot.callbacks import Op
 from bot.config import Config, Secret
-from bot.i18n import t
+from bot.i18n import languages, t
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
@@ -311,7 +311,10 @@ async def test_commands_registered_per_language(bot):
     app, request = bot
     await register_commands(app)
     calls = [p for m, p in request.calls if m == "setMyCommands"]
-    assert [c.get("language_code") for c in calls] == [None, "es"]
+    # One call per interface language; English is also the default for everyone else.
+    assert [c.get("language_code") for c in calls] == [
+        None if lang == "en" else lang for lang in languages()
+    ]
     assert all(c["scope"] == {"type": "all_private_chats"} for c in calls)
     assert [c["command"] for c in calls[0]["commands"]] == [
         *("start", "help", "privacy", "wipe", "checkin", "sos")
