@@ -23,6 +23,25 @@ STOPWORDS: frozenset[str] = frozenset(
     le les este esta estos estas ese esa eso muy mas más ya no ni tengo tiene puedo puede
     quiero necesito hacer hago algo alguien q k x
     """.split()
+) | frozenset(
+    # Portuguese, Romanian and French: the little words a query of a few words is mostly
+    # made of, which would otherwise outweigh the one word that says what is needed.
+    """
+    eu voce meu minha seu sua um uma os as do da dos das na nos nas pra pro isso isto esse
+    essa ele ela mim tô ta tb vc
+    sa ma mi dupa aici acum pot poate vreau sunt este cum unde care cu din pe si nu fiu imi
+    ti il ii lui ei al ale asta acest aceasta n
+    je j tu il elle on nous vous ils elles le les l une des du d et ou mon mes ton tes son
+    ses ce c ca qu qui quoi est suis es ai dans pour par avec sans sur pas ne se s m t y moi
+    toi comment
+    """.split()
+) | frozenset(
+    # Chinese: pairs of characters that are question words and fillers ("怎么办" gives
+    # 怎么 and 么办), in almost every text: they only drown the pairs that mean something.
+    """
+    怎么 么办 什么 是不 不是 我的 你的 可以 一个 这个 那个 如果 没有 我们 他们 一下 要不
+    会不 吗 了 的 是 我 你 他 她 在 有 和 就 都 也 还 吧 呢 啊 该怎 应该 现在 知道 请问
+    """.split()
 )
 
 

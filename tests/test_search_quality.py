@@ -10,10 +10,12 @@ import yaml
 from bot.content import load_snapshot
 from knowledge.base import KnowledgeBase
 from knowledge.loader import DEFAULT_CONTENT_DIR
-from knowledge.taxonomy import ALL_TOPICS
+from knowledge.taxonomy import ALL_TOPICS, LANGUAGES, REQUIRED_LANGUAGES
 
 QUALITY_DIR = Path(__file__).parents[1] / "bench" / "data" / "search_quality"
 TARGET = 0.97
+# Languages translated from English and Spanish: their quality floor (issue 19).
+TRANSLATED_TARGET = 0.95
 
 
 def load_queries() -> list[dict]:
@@ -33,7 +35,9 @@ def kb():
 def test_the_set_is_large_and_covers_every_topic_in_both_languages():
     queries = load_queries()
     assert len(queries) >= 100
-    assert {q["lang"] for q in queries} == {"en", "es"}
+    assert {"en", "es"} <= {q["lang"] for q in queries} <= set(LANGUAGES)
+    for lang in LANGUAGES:
+        assert sum(q["lang"] == lang for q in queries) >= 40, f"fewer than 40 queries in {lang}"
     wanted = {t for q in queries for t in q["topics"]}
     assert wanted <= set(ALL_TOPICS)
     assert set(ALL_TOPICS) <= wanted
@@ -64,6 +68,21 @@ def test_top3_hit_rate_per_language(kb, lang, interface):
             misses.append(f"{q['lang']}: {q['q']!r} wanted {q['topics']}, got {got}")
     rate = 1 - len(misses) / len(queries)
     assert rate >= TARGET, f"top-3 hit rate {rate:.1%} below {TARGET:.0%}:\n" + "\n".join(misses)
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang not in REQUIRED_LANGUAGES])
+def test_top3_hit_rate_in_translated_languages(kb, lang):
+    """Portuguese, Romanian, French and Chinese queries on a phone set to that language,
+    over the translated content."""
+    queries = [q for q in load_queries() if q["lang"] == lang]
+    assert len(queries) >= 40
+    misses = []
+    for q in queries:
+        ok, got = _found(kb, q, lang)
+        if not ok:
+            misses.append(f"{q['lang']}: {q['q']!r} wanted {q['topics']}, got {got}")
+    rate = 1 - len(misses) / len(queries)
+    assert rate >= TRANSLATED_TARGET, f"{lang} top-3 hit rate {rate:.1%}:\n" + "\n".join(misses)
 
 
 def test_crisis_queries_are_read_as_crisis(kb):
