@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.content import load_knowledge, load_snapshot
 from knowledge.loader import DEFAULT_CONTENT_DIR
+from knowledge.taxonomy import LANGUAGES
 from knowledge.words import load, parse, shipped_words
 
 
@@ -53,7 +54,7 @@ def test_a_broken_words_file_is_reported_with_its_line(tmp_path: Path):
     (content / "words.yaml").write_text(
         "synonyms:\n"
         "  - en: [police, cops]\n"
-        "    fr: [flics]\n"
+        "    de: [bullen]\n"
         "crisis:\n"
         "  now:\n"
         "    en: [sos, \"\"]\n"
@@ -66,7 +67,7 @@ def test_a_broken_words_file_is_reported_with_its_line(tmp_path: Path):
     _, problems = load(content)
     shown = [str(p) for p in problems]
     path = str(content / "words.yaml")
-    assert f"{path}:2: a synonym group maps languages (en, es) to lists" in shown
+    assert f"{path}:2: a synonym group maps languages ({', '.join(LANGUAGES)}) to lists" in shown
     assert any(s.startswith(f"{path}:5: crisis now") and "no words" in s for s in shown)
     assert f"{path}:8: small_talk: 'chitchat' is not one of greeting, thanks, menu, okay" in shown
     assert f"{path}:10: unknown key 'nonsense'" in shown
