@@ -402,3 +402,40 @@ async def test_slash_menu_opens_the_menu(bot):
     sent = await say(app, request, "/menu")
     assert sent["text"].startswith(t("en", "talk.menu"))
     assert labels(sent)[0] == t("en", "btn.helpnow")
+
+
+@pytest.mark.parametrize(
+    ("words", "lang"),
+    [("socorro", "pt"), ("ajutor", "ro"), ("au secours", "fr"), ("救命", "zh")],
+)
+async def test_crisis_words_in_the_translated_languages(bot, words, lang):
+    app, request, _ = bot
+    sent = await say(app, request, words, lang)
+    assert is_help_now(sent, lang), sent["text"]
+
+
+@pytest.mark.parametrize(
+    ("words", "lang"),
+    [("a policia me parou o que eu faco", "pt"), ("警察拿走了我的手机", "zh")],
+)
+async def test_a_query_in_a_translated_language_on_an_english_phone(bot, words, lang):
+    app, request, _ = bot
+    sent = await say(app, request, words, "en")
+    assert t(lang, "btn.switch_language") in labels(sent)
+    entry = next(a for a in actions(sent) if a and a.op is Op.ENTRY)
+    assert entry.args[2] == lang
+    card = await press(app, request, callbacks.encode(entry.op, *entry.args))
+    assert labels(card)[0] == t(lang, "btn.back")
+
+
+def test_an_entry_not_yet_translated_says_so_in_the_readers_language(shipped_kb):
+    from dataclasses import replace
+
+    naloxone = shipped_kb.get("overdose-opioids-naloxone")
+    bare = replace(naloxone, texts={k: v for k, v in naloxone.texts.items() if k != "pt"})
+    assert bare.shown_in("pt") == "es"  # Portuguese readers read Spanish before English
+    card = render.entry_card(bare, "pt", TODAY)
+    note = t("pt", "card.not_translated", language=render.language_name("es", "pt"))
+    assert render.esc(note) in card
+    assert bare.texts["es"].title in card
+    assert "Not translated" not in render.entry_card(naloxone, "en", TODAY)
