@@ -1,4 +1,4 @@
-"""Press every reachable button, in both languages, over the shipped content."""
+"""Press every reachable button, in every interface language, over the shipped content."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from bot import callbacks
 from bot.app import build_application
 from bot.config import Config, Secret
 from bot.content import load_knowledge
-from bot.i18n import t
+from bot.i18n import languages, t
 from bot.remembered.flood import FloodGuard
 from bot.render import MAX_MESSAGE, visible_length
 from bot.services import Services
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow  # runs whole benchmarks or crawls every screen
 MAX_SCREENS = 3000
 
 
-@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("lang", languages())
 async def test_every_screen_is_reachable_valid_and_fits(lang):
     kb, problems = load_knowledge(DEFAULT_CONTENT_DIR)
     assert problems == []
