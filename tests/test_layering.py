@@ -25,7 +25,13 @@ ROOT = Path(__file__).parents[1]
 PACKAGES = ("bot", "knowledge", "moderation", "emulator", "bench", "tests")
 INSTALLED = ("bot", "knowledge", "moderation", "emulator")
 DOMAIN = ("knowledge", "moderation")
-EMULATOR_ENTRIES = ("bot.console", "bot.cli.console")
+EMULATOR_ENTRIES = (
+    "bot.console",
+    "bot.console.actions",
+    "bot.console.demo",
+    "bot.console.inline",
+    "bot.cli.console",
+)
 
 
 def _modules() -> dict[str, Path]:
