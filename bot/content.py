@@ -7,9 +7,12 @@ parsing and checking every YAML file again.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 from bot import i18n, render
 from knowledge import (
@@ -31,9 +34,26 @@ from knowledge.model import Snapshot
 log = logging.getLogger("lantern.content")
 
 COMPILED_DIR = "compiled"
+
+
+def _with_submodules(*modules: ModuleType) -> tuple[ModuleType, ...]:
+    """The modules, a package counting as itself and every module in it."""
+    found: list[ModuleType] = []
+    for module in modules:
+        found.append(module)
+        path = getattr(module, "__path__", None)
+        if path is not None:
+            names = sorted(info.name for info in pkgutil.walk_packages(path, f"{module.__name__}."))
+            found.extend(importlib.import_module(name) for name in names)
+    return tuple(found)
+
+
 # The code that decides whether content is valid, how cards render and how the index is
-# built: a change to any of it must not be answered from an older compiled file.
-_JUDGES = (loader, markup, model, taxonomy, normalize, search, compiled, dump, render, i18n)
+# built: a change to any of it must not be answered from an older compiled file. The
+# loader and the search index are packages: each of their modules counts.
+_JUDGES = _with_submodules(
+    loader, markup, model, taxonomy, normalize, search, compiled, dump, render, i18n
+)
 
 
 def load_snapshot(directory: Path | str | None) -> tuple[Snapshot | None, list[str]]:

@@ -70,9 +70,9 @@ def test_problems_carry_path_and_line(tmp_path):
 def test_unknown_and_reserved_topics(tmp_path, monkeypatch):
     # No topic is reserved now ("alerts" became real); a topic is reserved while its
     # feature is being built.
-    from knowledge import loader
+    from knowledge.loader import entries
 
-    monkeypatch.setattr(loader, "RESERVED_TOPICS", frozenset({"money"}))
+    monkeypatch.setattr(entries, "RESERVED_TOPICS", frozenset({"money"}))
     broken = "entries:\n" + GOOD_ENTRY.replace("[screening]", "[money]")
     assert problems_for(tmp_path, broken) == ["4: topic 'money' is reserved and not served yet"]
 
