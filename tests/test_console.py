@@ -127,13 +127,13 @@ async def test_each_person_has_their_own_chat_and_telegram_language() -> None:
     async with BotAPIEmulator() as emulator:
         console = Console(emulator, out)
         console.switch("2 es")
-        console.switch("Sam fr")
+        console.switch("Sam de")
         console.switch("2")
         assert console.current.number == 2
         assert console.current.user.language_code == "es"
-        assert console.people[3].user.language_code == "fr"
+        assert console.people[3].user.language_code == "de"
         assert console.people[1].user.id != console.people[2].user.id
-    assert "Lantern does not speak fr" in out.getvalue()
+    assert "Lantern does not speak de" in out.getvalue()
 
 
 async def test_multi_line_messages_with_backslash_or_multi() -> None:
@@ -277,10 +277,10 @@ def test_data_dir_flag_comes_before_the_environment(monkeypatch, tmp_path):
 def test_console_lang_offers_only_the_languages_lantern_speaks(tmp_path):
     from bot.i18n import languages
 
-    result = lantern_console("--lang", "fr", cwd=tmp_path)
+    result = lantern_console("--lang", "de", cwd=tmp_path)
     assert result.returncode == 2
     spoken = ", ".join(languages())
-    assert f"--lang: Lantern speaks {spoken}; 'fr' is not one of them" in result.stderr
+    assert f"--lang: Lantern speaks {spoken}; 'de' is not one of them" in result.stderr
 
 
 def test_the_demo_walks_a_team_through_a_tip_and_exits_0(tmp_path):

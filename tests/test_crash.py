@@ -31,7 +31,7 @@ async def test_sigkill_mid_stream_keeps_every_acknowledged_write(tmp_path):
         timeout=60,
         check=True,
     )
-    code = re.search(r"start=(inv-[\w-]+)", invite.stdout).group(1)
+    code = re.search(r"(inv-[\w-]+)", invite.stdout).group(1)
     emu = BotAPIEmulator(TOKEN)
     await emu.start()
     env.update(LANTERN_BOT_TOKEN=emu.token, LANTERN_API_URL=emu.api_url)

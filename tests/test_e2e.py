@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from bot import callbacks, deeplinks, logs
+from bot import callbacks, deeplinks, i18n, logs
 from bot.i18n import t
 from bot.services import Services
 from moderation.store import Store
@@ -44,6 +44,9 @@ async def test_browse_from_start_to_a_card_and_back(live):
     await emu.press(ana, menu, t("en", "btn.safety"))
     (topics,) = await emu.wait_for_bot_messages(ana)
     assert topics.message_id == menu.message_id and topics.text.startswith("Safety")
+    if not any("Overdose" in label for row in topics.buttons for label, _ in row):
+        await emu.press(ana, topics, data_of(topics, t("en", "btn.next")))  # the next page
+        (topics,) = await emu.wait_for_bot_messages(ana)
     await emu.press(ana, topics, data_of(topics, "Overdose"))
     (overdose,) = await emu.wait_for_bot_messages(ana)
     await emu.press(ana, overdose, data_of(overdose, "naloxone"))
@@ -132,7 +135,9 @@ async def test_forged_callback_gets_the_menu(live):
 async def test_commands_registered_per_language(live):
     emu = live
     calls = emu.calls_to("setMyCommands")
-    assert sorted(str(c.get("language_code")) for c in calls) == ["None", "es"]
+    assert sorted(str(c.get("language_code")) for c in calls) == sorted(
+        "None" if lang == "en" else lang for lang in i18n.languages()
+    )
 
 
 async def test_groups_get_one_pointer_and_nothing_else(live):

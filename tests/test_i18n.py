@@ -37,5 +37,6 @@ def test_every_topic_and_category_is_named_in_every_language():
 def test_language_from_telegram_code():
     assert pick_language("es-MX") == "es"
     assert pick_language("ES") == "es"
-    assert pick_language("fr") == "en"
+    assert pick_language("fr-CA") == "fr"
+    assert pick_language("de") == "en"
     assert pick_language(None) == "en"

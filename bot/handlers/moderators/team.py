@@ -20,12 +20,13 @@ from bot.handlers.moderators.common import (
     problem_text,
     with_menu,
 )
-from bot.i18n import languages, t
+from bot.i18n import t
 from bot.remembered.flows import Flow
 from bot.render import MAX_MESSAGE, esc
 from bot.screens import Screen
 from bot.services import Services
 from knowledge.ids import REGION as REGION_SLUG
+from knowledge.taxonomy import REQUIRED_LANGUAGES
 from moderation.workflow import ModerationError, Moderator
 
 
@@ -183,7 +184,9 @@ async def add_region(
         if not text.strip():
             raise ModerationError("region_name_missing")
         flow.data["names"][flow.step] = text[:60]
-    missing = [code for code in languages() if code not in flow.data["names"]]
+    # The languages every entry is written in; the others show one of these until a
+    # translation names the region (knowledge/content/regions.yaml, or a later edit).
+    missing = [code for code in REQUIRED_LANGUAGES if code not in flow.data["names"]]
     if missing:
         flow.step = missing[0]
         return _region_prompt(flow, lang)

@@ -33,7 +33,7 @@ from bot.render import MAX_MESSAGE, esc, visible_length
 from bot.screens import Screen
 from bot.services import Services
 from knowledge.model import Kind
-from knowledge.taxonomy import CATEGORIES, EXAMPLE_REGION, TOPICS
+from knowledge.taxonomy import CATEGORIES, EXAMPLE_REGION, REQUIRED_LANGUAGES, TOPICS
 from moderation.drafts import MAX_KEYWORD, MAX_KEYWORDS, Draft, DraftText, problems, to_entry
 from moderation.errors import ModerationError, Problem
 from moderation.workflow import DEFAULT_REVIEW, Moderator
@@ -301,11 +301,13 @@ async def choose_kind(svc: Services, me: Moderator, lang: str, uid: int, values:
 
 def _languages_step(flow: Flow, lang: str, head: str) -> Screen:
     chosen = flow.data.get("langs", [])
-    rows = [
-        [button(_mark(chosen == [code], t(code, "language_name")), Act.TIP_LANGUAGES, code)]
+    choices = [
+        button(_mark(chosen == [code], t(code, "language_name")), Act.TIP_LANGUAGES, code)
         for code in languages()
     ]
-    both = sorted(chosen) == sorted(languages())
+    rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
+    # "Both": the languages every entry of the content is written in (English + Español).
+    both = sorted(chosen) == sorted(REQUIRED_LANGUAGES)
     rows.append([button(_mark(both, t(lang, "mod.new.both")), Act.TIP_LANGUAGES, "all")])
     return Screen(
         f"{head}\n{t(lang, 'mod.w.langs')}", keyboards.buttons([*rows, *nav_row(flow, lang)])
@@ -316,7 +318,7 @@ async def choose_languages(
     svc: Services, me: Moderator, lang: str, uid: int, values: list
 ) -> Screen:
     flow = at_step(svc, uid, "langs")
-    chosen = list(languages()) if first(values) == "all" else [first(values)]
+    chosen = list(REQUIRED_LANGUAGES) if first(values) == "all" else [first(values)]
     if not set(chosen) <= set(languages()):
         raise ModerationError("unsupported_language", language=first(values))
     flow.data["langs"] = chosen  # texts already written in a language are kept
