@@ -274,3 +274,50 @@ def test_a_key_in_the_data_directory_is_flagged(tmp_path):
     assert "migrate-key" in added.stderr
     fresh = lantern("admin", "new-key", str(tmp_path / "other.key"), env=env)
     assert fresh.returncode == 2 and "migrate-key" in fresh.stderr
+
+
+def test_stats_and_search_see_what_the_running_bot_serves(tmp_path):
+    """A "Still right" in the database moves an entry off the overdue list, and a legal
+    entry long past its date is hidden from `lantern search` as from users."""
+    import asyncio
+    import sqlite3
+
+    from moderation.store import DB_NAME, Store
+
+    data = tmp_path / "data"
+
+    async def make() -> None:
+        store = await Store.open(data)
+        await store.close()
+
+    asyncio.run(make())
+    with sqlite3.connect(data / DB_NAME) as db:
+        db.execute(
+            "INSERT INTO confirmations (entry_id, verified, review_by, confirmed_by) "
+            "VALUES ('uk-peer-group', '2026-11-20', '2099-01-01', '1')"
+        )
+    env = {"LANTERN_CONTENT_DIR": str(SMALL), "LANTERN_DATA_DIR": str(data)}
+    figures = json.loads(lantern("stats", "--json", env=env).stdout)
+    assert figures["past_review_by"] == []
+    assert figures["hidden_from_users"] == []
+    # Without the database the content's own dates count, as before.
+    plain = json.loads(lantern("stats", "--json", env={"LANTERN_CONTENT_DIR": str(SMALL)}).stdout)
+    assert plain["past_review_by"] == ["uk-peer-group"]
+
+
+def test_search_leaves_out_legal_entries_hidden_from_users(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(SMALL, content)
+    path = content / "entries.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: rights-phone-us")
+    block = text[start:]
+    old = block.replace("verified: 2026-11-01", "verified: 2025-01-01", 1).replace(
+        "review_by: 2027-05-01", "review_by: 2025-06-01", 1
+    )
+    path.write_text(text[:start] + old, encoding="utf-8")
+    env = {"LANTERN_CONTENT_DIR": str(content)}
+    figures = json.loads(lantern("stats", "--json", env=env).stdout)
+    assert "rights-phone-us" in figures["hidden_from_users"]
+    found = json.loads(lantern("search", "phone", "--region", "us", "--json", env=env).stdout)
+    assert "rights-phone-us" not in [hit["id"] for hit in found["hits"]]

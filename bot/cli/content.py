@@ -4,6 +4,7 @@ counted and printed; and the knowledge base the other commands serve."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from datetime import date
@@ -15,7 +16,11 @@ from bot.content import COMPILED_DIR, load_knowledge, load_snapshot
 from knowledge.base import KnowledgeBase, stats
 from knowledge.ids import did_you_mean
 from knowledge.loader import content_files
+from knowledge.model import Snapshot
 from knowledge.taxonomy import ALL_TOPICS
+from moderation import live
+from moderation.store import DB_NAME, Store, StoreError
+from moderation.workflow import Moderation
 
 
 def knowledge_or_report(
@@ -52,10 +57,42 @@ def validate_content(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def as_served(config: Config, kb: KnowledgeBase) -> tuple[Snapshot, Snapshot]:
+    """(everything moderators look after, what users are served), as the running bot
+    composes them: the content plus published peer tips and confirmed dates from the
+    database when there is one (read only; never created here), stale legal entries
+    left out for users."""
+    full = kb.snapshot
+    if (config.data_dir / DB_NAME).is_file():
+
+        async def read() -> Snapshot:
+            store = await Store.open(config.data_dir)
+            try:
+                moderation = Moderation(store)
+                return live.compose(
+                    full,
+                    await moderation.published(),
+                    await moderation.confirmations(),
+                    await moderation.regions(),
+                )
+            finally:
+                await store.close()
+
+        try:
+            full = asyncio.run(read())
+        except StoreError as exc:
+            print(f"lantern: {exc}; showing the content files only", file=sys.stderr)
+    return full, live.for_users(full, date.today())
+
+
 def search_knowledge(args: argparse.Namespace, config: Config) -> int:
     kb = knowledge_or_report(config)
     if kb is None:
         return 1
+    # What people would find: peer tips in, legal entries hidden from users left out.
+    _, served = as_served(config, kb)
+    if served is not kb.snapshot:
+        kb.replace(served)
     if args.batch:
         queries = [line.rstrip("\n") for line in sys.stdin]
     elif args.query is not None:
@@ -103,7 +140,10 @@ def show_stats(args: argparse.Namespace, config: Config) -> int:
     kb = knowledge_or_report(config)
     if kb is None:
         return 1
-    figures = stats(kb.snapshot, date.today())
+    full, served = as_served(config, kb)
+    figures = stats(full, date.today())
+    hidden = sorted({e.id for e in full.entries} - {e.id for e in served.entries})
+    figures["hidden_from_users"] = hidden
     if args.json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
         return 0
@@ -115,6 +155,9 @@ def show_stats(args: argparse.Namespace, config: Config) -> int:
     overdue = figures["past_review_by"]
     print(f"past review_by: {len(overdue)}")  # type: ignore[arg-type]
     for entry_id in overdue:  # type: ignore[union-attr]
+        print(f"  {entry_id}")
+    print(f"hidden from users until re-checked: {len(hidden)}")
+    for entry_id in hidden:
         print(f"  {entry_id}")
     return 0
 
