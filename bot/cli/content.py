@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.content import COMPILED_DIR, load_knowledge, load_snapshot
 from knowledge.base import KnowledgeBase, stats
 from knowledge.ids import did_you_mean
-from knowledge.loader import content_files
+from knowledge.loader import content_files, missing_translations
 from knowledge.model import Snapshot
 from knowledge.taxonomy import ALL_TOPICS
 from moderation import live
@@ -54,6 +54,11 @@ def validate_content(args: argparse.Namespace, config: Config) -> int:
     unused = [t for t in ALL_TOPICS if not any(t in e.topics for e in snapshot.entries)]
     if unused:
         print("note: topics with no entries yet: " + ", ".join(unused))
+    for lang, missing in missing_translations(snapshot).items():
+        if missing:
+            # Not an error: people read these in the closest language, with a note.
+            shown = ", ".join(missing[:10]) + (", …" if len(missing) > 10 else "")
+            print(f"note: {len(missing)} entries not translated into {lang} yet: {shown}")
     return 0
 
 
