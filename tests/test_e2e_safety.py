@@ -12,7 +12,7 @@ from PIL import Image
 from bot import callbacks, deeplinks
 from bot.callbacks import Op
 from bot.handlers import help_now, wipe
-from bot.i18n import t
+from bot.i18n import languages, t
 from bot.remembered.flood import FloodGuard
 from bot.remembered.trail import Vanisher
 from bot.services import Services
@@ -260,7 +260,11 @@ async def test_profile_sets_neutral_names_per_language(tmp_path):
         out, err = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, err.decode()
         names = {c.get("language_code"): c["name"] for c in emu.calls_to("setMyName")}
-        assert names == {None: "Notes", "es": "Notas"}
+        # A neutral name in every language, from its locale (English is the default).
+        assert names == {
+            None if lang == "en" else lang: t(lang, "profile.name") for lang in languages()
+        }
+        assert names[None] == "Notes" and names["es"] == "Notas" and names["zh"] == "笔记"
         assert emu.token.split(":")[1] not in out.decode() + err.decode()
         assert emu.violations == []
     finally:
