@@ -50,6 +50,8 @@ PRESSES: list[tuple[Op, tuple[object, ...]]] = [
     (Op.USER, ("x",)),
     (Op.MOD, ("q",)),
     (Op.MOD, ("x",)),
+    (Op.ALERT, ("l",)),
+    (Op.ALERT, ("r",)),
     (Op.CHECKIN, ("m",)),
     (Op.CHECKIN, ("ok", "0123456789ab")),  # a check-in that is over
     (Op.CHECKIN, ("h", "0123456789ab")),  # a contact's button, the alert over
