@@ -68,3 +68,30 @@ async def live_bot(
         await emu.stop()
     assert not emu.spec_missing, "the Bot API spec should be found beside the repo"
     assert emu.violations == []
+
+
+# Talking to the bot through the emulator, as a person would: the helpers the end-to-end
+# tests share.
+
+
+def data_of(message, part: str) -> str:
+    """The data of the first button whose label contains `part`."""
+    for row in message.buttons:
+        for label, data in row:
+            if part in label:
+                return data
+    raise AssertionError(f"no button with {part!r} in {message.buttons}")
+
+
+async def say(emu, user, text: str):
+    """Send `text` as `user`; the one message the bot answers with."""
+    await emu.send_text(user, text)
+    (reply,) = await emu.wait_for_bot_messages(user)
+    return reply
+
+
+async def tap(emu, user, message, part: str):
+    """Press the button of `message` whose label contains `part`; the bot's answer."""
+    await emu.press(user, message, data_of(message, part))
+    (reply,) = await emu.wait_for_bot_messages(user)
+    return reply

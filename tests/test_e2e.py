@@ -16,7 +16,7 @@ from bot.i18n import t
 from bot.services import Services
 from moderation.store import Store
 from tests.conftest import TODAY
-from tests.live import live_bot
+from tests.live import data_of, live_bot
 
 TOKEN = "7000000001:e2e-secret-token-DO-NOT-LOG-0123456789"
 
@@ -25,14 +25,6 @@ TOKEN = "7000000001:e2e-secret-token-DO-NOT-LOG-0123456789"
 async def live(shipped_kb):
     async with live_bot(TOKEN, Services(shipped_kb, today=lambda: TODAY)) as running:
         yield running.emu
-
-
-def data_of(message, label_part: str) -> str:
-    for row in message.buttons:
-        for label, data in row:
-            if label_part in label:
-                return data
-    raise AssertionError(f"no button containing {label_part!r} in {message.buttons}")
 
 
 async def test_browse_from_start_to_a_card_and_back(live):

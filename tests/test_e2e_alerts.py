@@ -17,7 +17,7 @@ from bot.services import Services
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from moderation.alerts.model import ReportDraft
 from tests.conftest import TODAY
-from tests.live import live_bot
+from tests.live import data_of, live_bot, say, tap
 
 TOKEN = "7000000041:e2e-alerts-token-0123456789abcdefghij"
 PHONE = "612 34 45 67"
@@ -34,26 +34,6 @@ async def running(tmp_path, monkeypatch):
     data_dir = tmp_path / "data"
     async with live_bot(TOKEN, services, data_dir=data_dir) as live:
         yield live.emu, services, data_dir
-
-
-def data_of(message, part: str) -> str:
-    for row in message.buttons:
-        for label, data in row:
-            if part in label:
-                return data
-    raise AssertionError(f"no button with {part!r} in {message.buttons}")
-
-
-async def say(emu, user, text):
-    await emu.send_text(user, text)
-    (reply,) = await emu.wait_for_bot_messages(user)
-    return reply
-
-
-async def tap(emu, user, message, part):
-    await emu.press(user, message, data_of(message, part))
-    (reply,) = await emu.wait_for_bot_messages(user)
-    return reply
 
 
 async def join(emu, services, user, role, name):

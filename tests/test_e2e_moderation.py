@@ -14,7 +14,7 @@ from bot.remembered.flood import FloodGuard
 from bot.services import Services
 from knowledge.loader import DEFAULT_CONTENT_DIR
 from tests.conftest import TODAY
-from tests.live import live_bot
+from tests.live import live_bot, say, tap
 
 TOKEN = "7000000002:e2e-moderation-token-0123456789abcdef"
 
@@ -27,26 +27,6 @@ async def team(tmp_path):
     data_dir = tmp_path / "data"
     async with live_bot(TOKEN, services, data_dir=data_dir) as running:
         yield running.emu, services, data_dir
-
-
-def data_of(message, part: str) -> str:
-    for row in message.buttons:
-        for label, data in row:
-            if part in label:
-                return data
-    raise AssertionError(f"no button with {part!r} in {message.buttons}")
-
-
-async def say(emu, user, text):
-    await emu.send_text(user, text)
-    (reply,) = await emu.wait_for_bot_messages(user)
-    return reply
-
-
-async def tap(emu, user, message, part):
-    await emu.press(user, message, data_of(message, part))
-    (reply,) = await emu.wait_for_bot_messages(user)
-    return reply
 
 
 async def join(emu, user, code, name):
