@@ -439,3 +439,27 @@ def test_an_entry_not_yet_translated_says_so_in_the_readers_language(shipped_kb)
     assert render.esc(note) in card
     assert bare.texts["es"].title in card
     assert "Not translated" not in render.entry_card(naloxone, "en", TODAY)
+
+
+@pytest.mark.parametrize("region", ["ca", "ie", "mx", "ar", "co", "other"])
+async def test_help_now_in_every_other_shipped_region(bot, region):
+    """Every crisis referral of the region is listed, with its number and police note,
+    no-police ones first; a region without any says so."""
+    app, request, svc = bot
+    svc.prefs.set(UID, region=region)
+    sent = await press(app, request, callbacks.encode(Op.HELP_NOW))
+    lines = help_now.crisis_services(svc, region)
+    order = [p.value for p in (Police.NONE, Police.UNKNOWN, Police.POSSIBLE)] + [
+        Police.MANDATORY_REPORTING.value
+    ]
+    police = [e.flags.police_involvement.value for e in lines if e.flags]
+    assert police == sorted(police, key=order.index)
+    places = [sent["text"].find(render.esc(e.text("en").title)) for e in lines]
+    assert all(p >= 0 for p in places) and places == sorted(places)
+    for entry in lines:
+        if entry.contact and entry.contact.phone:
+            assert entry.contact.phone in sent["text"]
+    if region == "other":
+        assert not lines and t("en", "helpnow.no_lines") in sent["text"]
+    else:
+        assert lines, f"no crisis line shipped for {region}"
