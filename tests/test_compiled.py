@@ -28,6 +28,10 @@ QUERIES = [
     ("en", "bad date list"),
 ]
 
+# Each test parses the shipped content (six languages) and writes compiled files: the
+# full suite's tier, not the seconds-long one (make test-fast).
+pytestmark = pytest.mark.slow
+
 
 def hits(kb, region=None):
     return [
