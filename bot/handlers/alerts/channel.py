@@ -87,7 +87,9 @@ async def publish_due(bot: Bot, svc: Services, pacer: Pacer) -> int:
         except (BadRequest, Forbidden) as exc:
             # The channel is gone or the bot is not its admin: keep it, try again later,
             # and say so in the log (the operator fixes the channel, nothing is lost).
-            log.warning("channel %s refused an alert (%s)", item.chat_id, type(exc).__name__)
+            # No chat id in the log (the privacy rule holds for channels too): the region
+            # names which channel to fix, and `/mod` → Region channels lists them.
+            log.warning("a region channel refused an alert (%s)", type(exc).__name__)
             await outbox.mark_retry(store, item)
             pacer.wait(item.chat_id, RETRY_SECONDS * 10)
         except TelegramError as exc:
