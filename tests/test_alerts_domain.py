@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
-from moderation.alerts import AlertDesk, AlertSettings, outbox
+from bot.alerts_runtime import AlertRuntime
+from bot.handlers.alerts.channel import Pacer, publish_due
+from knowledge.model import Region, Snapshot
+from moderation.alerts import AlertDesk, AlertSettings, outbox, vetting
 from moderation.alerts.errors import AlertRefused
 from moderation.alerts.lookup import AlertIndex
 from moderation.alerts.masking import (
@@ -19,6 +23,7 @@ from moderation.alerts.masking import (
     normalise_phone,
 )
 from moderation.alerts.model import ReportDraft, period_of
+from moderation.alerts.published import PublishedAlerts
 from moderation.store import Store
 from moderation.workflow import Moderation
 
@@ -285,3 +290,105 @@ async def test_expiry_deletes_details_and_hashes_keeps_counts_and_queues_the_stu
             assert b"canary-expiring" not in path.read_bytes(), path.name
     with sqlite3.connect(tmp_path / "lantern.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0] == 0
+
+
+# ----- lookups served from memory --------------------------------------------------------
+
+
+async def _as_database_has_it(desk) -> dict:
+    fresh = PublishedAlerts()
+    await fresh.load(desk.store)
+    return {
+        "alerts": fresh.newest(),
+        "hashes": {a.id: fresh._hashes[a.id] for a in fresh.newest()},
+    }
+
+
+def _as_memory_has_it(desk) -> dict:
+    held = desk.published
+    return {"alerts": held.newest(), "hashes": {a.id: held._hashes[a.id] for a in held.newest()}}
+
+
+async def test_memory_holds_exactly_what_the_database_holds_after_every_change(desk):
+    async def agree() -> None:
+        assert _as_memory_has_it(desk) == await _as_database_has_it(desk)
+
+    first = await desk.submit(spanish_report(), "es", REGIONS)
+    await desk.set_text(desk.ada, first, "Violento. 612 34 45 67")
+    alert_id = await desk.fast_track(desk.ada, first)
+    await agree()
+    other = spanish_report(phone="+34 699 11 22 33", behaviour="El mismo, otro número")
+    again = await desk.submit(other, "es", REGIONS)
+    await desk.merge(desk.bea, again, alert_id)  # a second number, a count of two
+    await agree()
+    (match,) = await desk.check_number("699 11 22 33", "es")
+    assert match.reports == 2
+    await desk.reviewed(desk.bea, alert_id)
+    await agree()
+    assert not (await desk.alert(alert_id)).needs_review
+    desk.clock.at += timedelta(days=200)
+    await desk.renew(desk.ada, alert_id)
+    await agree()
+    assert (await desk.alert(alert_id)).expires_on == (desk.clock.at + timedelta(days=365)).date()
+    second = await desk.submit(
+        spanish_report(categories=["violence"], plate="9876 XYZ"), "es", REGIONS
+    )
+    await desk.set_text(desk.ada, second, "Otro, 9876 •••")
+    second_id = await desk.fast_track(desk.ada, second)
+    await desk.retract(desk.bea, second_id)
+    await agree()
+    assert await desk.search("9876") == [] and await desk.alert(second_id) is None
+    desk.clock.at += timedelta(days=800)
+    assert await desk.sweep() == 1
+    await agree()
+    assert await desk.alerts() == [] and await desk.check_number("612 34 45 67", "es") == []
+
+
+async def test_lookups_never_wait_for_the_database(desk):
+    report_id = await desk.submit(spanish_report(), "es", REGIONS)
+    await desk.set_text(desk.ada, report_id, "Seat rojo, AB12 CDE, tel 612 34 45 67")
+    alert_id = await desk.fast_track(desk.ada, report_id)
+
+    async def no_database(*_args, **_kwargs):
+        raise AssertionError("a lookup went to the database")
+
+    desk.store.fetch_all = desk.store.fetch_one = no_database
+    assert [a.id for a in await desk.alerts("es")] == [alert_id]
+    assert (await desk.alert(alert_id)).region == "es"
+    assert [a.id for a in await desk.search("4567 ab12", "es")] == [alert_id]
+    assert len(await desk.check_number("612 34 45 67", "es")) == 1
+
+
+async def test_the_channel_gets_an_alert_committed_a_moment_before_memory_holds_it(desk):
+    """The publisher runs between the commit and the reload: it reads the database."""
+    await desk.link_channel(desk.ada, "es", -100123, ("es",))
+    report_id = await desk.submit(spanish_report(), "es", REGIONS)
+    await desk.set_text(desk.ada, report_id, "Violento, reportado.")
+    found = await desk.report(report_id)
+    alert_id = await vetting.publish(
+        desk.store,
+        found,
+        today=desk.today(),
+        expires_on=desk.today() + timedelta(days=365),
+        number_hashes=[],
+        fast_tracked_by=desk.ada,
+    )
+    assert await desk.alert(alert_id) is None  # not in memory yet
+    sent = []
+
+    class Telegram:
+        username = "lantern_test_bot"
+
+        async def send_message(self, chat_id, text, **kwargs):
+            sent.append((chat_id, text, kwargs))
+            return SimpleNamespace(message_id=9)
+
+    svc = SimpleNamespace(
+        alerts=AlertRuntime(desk),
+        full=Snapshot(entries=(), regions=(Region("es", {"en": "Spain", "es": "España"}),)),
+        kb=None,
+    )
+    assert await publish_due(Telegram(), svc, Pacer()) == 1
+    ((chat_id, text, kwargs),) = sent
+    assert chat_id == -100123 and "Violento, reportado." in text and kwargs["protect_content"]
+    assert await outbox.post_of(desk.store, alert_id, -100123) == 9

@@ -2,7 +2,8 @@
 
 Moderators are re-checked against the database on every action (a removed one can do
 nothing), every decision is in the audit log by moderator number, and everything users
-can search is in the in-memory index, rebuilt from published alerts at start.
+can look up is held in memory (`published.py`), read from published alerts at start and
+reloaded alert by alert after each change.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from moderation.alerts.model import (
     PendingReport,
     ReportDraft,
 )
+from moderation.alerts.published import PublishedAlerts
 from moderation.store import Store
 
 SINGLE_REVIEW = "single_review"  # the team setting moderation.workflow keeps
@@ -56,9 +58,13 @@ class AlertDesk:
         self.store = store
         self.settings = settings or AlertSettings()
         self.now = now
-        self.index = AlertIndex()
+        self.published = PublishedAlerts()
         self.hasher = NumberHasher(number_key) if number_key else None
         self._regions: dict[int, str] = {}
+
+    @property
+    def index(self) -> AlertIndex:
+        return self.published.index
 
     @property
     def number_check(self) -> bool:
@@ -69,10 +75,10 @@ class AlertDesk:
         return self.now().date()
 
     async def load(self) -> None:
-        """At start: deleted pages overwritten on disk from now on; the index built."""
+        """At start: deleted pages overwritten on disk from now on; published alerts read
+        into memory."""
         await self.store.fetch_all("PRAGMA secure_delete = ON")
-        for found in await self.alerts():
-            self.index.put(found.id, found.region, found.text)
+        await self.published.load(self.store)
 
     # ----- people -------------------------------------------------------------------
 
@@ -81,28 +87,20 @@ class AlertDesk:
 
     async def alerts(self, region: str | None = None) -> list[Alert]:
         """Published alerts, newest first (one region's, if given)."""
-        if region is None:
-            rows = await self.store.fetch_all("SELECT * FROM alerts ORDER BY id DESC")
-        else:
-            rows = await self.store.fetch_all(
-                "SELECT * FROM alerts WHERE region = ? ORDER BY id DESC", (region,)
-            )
-        return [vetting.alert_of(r) for r in rows]
+        return self.published.newest(region)
 
     async def alert(self, alert_id: int) -> Alert | None:
+        return self.published.get(alert_id)
+
+    async def recorded(self, alert_id: int) -> Alert | None:
+        """The alert as the database has it: the channel publisher reads this, since an
+        alert is committed (and its post queued) a moment before memory holds it."""
         row = await self.store.fetch_one("SELECT * FROM alerts WHERE id = ?", (alert_id,))
         return vetting.alert_of(row) if row else None
 
     async def search(self, query: str, region: str | None = None, limit: int = 20) -> list[Alert]:
         """Alerts whose masked text holds every word of `query`, newest first."""
-        ids = self.index.search(query, region, limit)
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = await self.store.fetch_all(
-            f"SELECT * FROM alerts WHERE id IN ({marks}) ORDER BY id DESC", ids
-        )
-        return [vetting.alert_of(r) for r in rows]
+        return self.published.search(query, region, limit)
 
     async def check_number(self, raw: str, region: str | None) -> list[NumberMatch]:
         """Published alerts reported with exactly this number: coarse answers only."""
@@ -112,14 +110,9 @@ class AlertDesk:
         if e164 is None:
             raise AlertRefused("not_a_number")
         value = await self.hasher.hash(e164)
-        rows = await self.store.fetch_all(
-            "SELECT a.* FROM alert_numbers n JOIN alerts a ON a.id = n.alert_id "
-            "WHERE n.hash = ? ORDER BY a.id DESC",
-            (value,),
-        )
         return [
             NumberMatch(found.categories, found.region, found.month, found.reports)
-            for found in map(vetting.alert_of, rows)
+            for found in self.published.with_hash(value)
         ]
 
     # ----- moderators ---------------------------------------------------------------
@@ -222,8 +215,7 @@ class AlertDesk:
             number_hashes=await self._hashes(found),
             fast_tracked_by=fast_tracked_by,
         )
-        assert found.text is not None
-        self.index.put(alert_id, found.region, found.text)
+        await self.published.refresh(self.store, alert_id)
         return alert_id
 
     async def duplicates(self, found: PendingReport) -> list[Alert]:
@@ -231,10 +223,7 @@ class AlertDesk:
         (by its hash), or a masked contact or plate fragment their text shows."""
         ids: set[int] = set()
         for value in await self._hashes(found):
-            rows = await self.store.fetch_all(
-                "SELECT alert_id FROM alert_numbers WHERE hash = ?", (value,)
-            )
-            ids |= {r[0] for r in rows}
+            ids |= {a.id for a in self.published.with_hash(value)}
         country = country_of(found.region)
         for key in ("phone", "email", "handle", "plate"):
             raw = getattr(found.draft, key)
@@ -255,6 +244,7 @@ class AlertDesk:
             expires_on=self._expires(found.severity),
             number_hashes=await self._hashes(found),
         )
+        await self.published.refresh(self.store, alert_id)
         await self._audit(moderator_id, "alert-merge", f"alert {alert_id}")
         return reports
 
@@ -274,12 +264,13 @@ class AlertDesk:
     async def reviewed(self, moderator_id: int, alert_id: int) -> None:
         await self._active(moderator_id)
         await vetting.reviewed(self.store, alert_id, moderator_id)
+        await self.published.refresh(self.store, alert_id)
         await self._audit(moderator_id, "alert-reviewed", f"alert {alert_id}")
 
     async def retract(self, moderator_id: int, alert_id: int) -> None:
         await self._active(moderator_id)
         await vetting.retract(self.store, alert_id)
-        self.index.remove(alert_id)
+        self.published.drop(alert_id)
         await self._audit(moderator_id, "alert-retract", f"alert {alert_id}")
 
     async def renew(self, moderator_id: int, alert_id: int) -> None:
@@ -288,6 +279,7 @@ class AlertDesk:
         if found is None:
             raise AlertRefused("gone")
         await vetting.renew(self.store, alert_id, self._expires(found.severity))
+        await self.published.refresh(self.store, alert_id)
         await self._audit(moderator_id, "alert-renew", f"alert {alert_id}")
 
     # ----- channels, expiry, counts ---------------------------------------------------
@@ -317,7 +309,7 @@ class AlertDesk:
 
     async def sweep(self) -> int:
         """End every alert due to expire today or before."""
-        return await expiry.sweep(self.store, self.today(), on_ended=self.index.remove)
+        return await expiry.sweep(self.store, self.today(), on_ended=self.published.drop)
 
     async def counts(self) -> list[tuple[str, str, int, int, int]]:
         rows = await self.store.fetch_all(

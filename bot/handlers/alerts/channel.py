@@ -59,7 +59,7 @@ async def publish_due(bot: Bot, svc: Services, pacer: Pacer) -> int:
         langs = langs_of.get(item.chat_id, ("en",))
         try:
             if item.kind == outbox.POST or item.kind == outbox.EDIT:
-                alert = await desk.alert(item.alert_id)
+                alert = await desk.recorded(item.alert_id)
                 if alert is None:  # ended meanwhile: its stub is queued by then
                     await outbox.mark_done(store, item)
                     continue
