@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.model import Entry
-from knowledge.search.postings import Postings, entry_counts, grow
-from knowledge.search.tokenise import merge_batches, tokenise
+from knowledge.search.postings import Postings, entry_counts, from_batches, grow
+from knowledge.search.tokenise import tokenise
 from knowledge.search.tuning import STRONG
 from knowledge.search.vocabulary import Vocabulary
 
@@ -75,21 +75,15 @@ def fresh(entries: tuple[Entry, ...], languages: tuple[str, ...]) -> Tables:
     for start in range(0, count, _BATCH):
         batch = list(enumerate(entries[start : start + _BATCH], start))
         parts.append(tokenise(batch, languages, vocab, phrases, 0))
-    n_terms = len(vocab)
-    terms, docs, codes = merge_batches(parts)
-    df = entry_counts(terms, docs, n_langs, n_terms)
-    strong = codes == STRONG
-    weak = ~strong
-    max_code = np.zeros(n_terms, dtype=np.uint8)
-    np.maximum.at(max_code, terms, codes)
+    weak, strong, df, max_code = from_batches(parts, len(vocab), n_langs)
     return Tables(
         vocab=vocab,
         layout=layout,
         phrases=tuple(phrases),
         df=df,
         max_code=max_code,
-        weak=Postings.build(terms[weak], docs[weak], codes[weak], n_terms),
-        strong=Postings.build(terms[strong], docs[strong], None, n_terms),
+        weak=weak,
+        strong=strong,
         vocabulary=live_words(vocab, df),
     )
 

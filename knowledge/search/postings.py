@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.search.tuning import CODE_WEIGHTS, RARE_SHARE, TITLE_WEIGHT
+from knowledge.search.tuning import CODE_WEIGHTS, RARE_SHARE, STRONG, TITLE_WEIGHT
 
 
 def grow(array: np.ndarray, size: int, fill: float = 0) -> np.ndarray:
@@ -27,15 +27,6 @@ class Postings:
         self.docs = docs
         self.codes = codes
         self.offsets = offsets
-
-    @classmethod
-    def build(
-        cls, terms: np.ndarray, docs: np.ndarray, codes: np.ndarray | None, n_terms: int
-    ) -> Postings:
-        """From postings sorted by (term, doc)."""
-        offsets = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(np.bincount(terms, minlength=n_terms), out=offsets[1:])
-        return cls(docs.astype(np.int32), codes, offsets)
 
     def with_added(
         self, terms: np.ndarray, docs: np.ndarray, codes: np.ndarray | None, n_terms: int
@@ -61,6 +52,61 @@ class Postings:
     def nbytes(self) -> int:
         codes = self.codes.nbytes if self.codes is not None else 0
         return self.docs.nbytes + codes + self.offsets.nbytes
+
+
+def _runs(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal terms starts in sorted `terms`, and how long it is."""
+    if len(terms) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], terms[1:] != terms[:-1]]))
+    return starts, np.diff(np.append(starts, len(terms)))
+
+
+def from_batches(
+    batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_terms: int, n_langs: int
+) -> tuple[Postings, Postings, np.ndarray, np.ndarray]:
+    """(body postings, title-and-keyword postings, entries per term, heaviest code per
+    term) from batches of postings, each sorted by (term, doc), docs ascending from one
+    batch to the next and every document of an entry in one batch.
+
+    Counted first, then each batch is copied straight to its place in the final tables
+    and dropped from `batches` (which ends empty): building holds the batches and the
+    tables, never a merged copy of every posting or a sort over all of them.
+    """
+    counts = (np.zeros(n_terms, dtype=np.int64), np.zeros(n_terms, dtype=np.int64))
+    df = np.zeros(n_terms, dtype=np.int64)
+    max_code = np.zeros(n_terms, dtype=np.uint8)
+    for terms, docs, codes in batches:
+        strong = codes == STRONG
+        for table, mask in enumerate((~strong, strong)):
+            starts, lengths = _runs(terms[mask])
+            counts[table][terms[mask][starts]] += lengths
+        df += entry_counts(terms, docs, n_langs, n_terms)
+        np.maximum.at(max_code, terms, codes)
+    offsets = []
+    for table_counts in counts:
+        table_offsets = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(table_counts, out=table_offsets[1:])
+        offsets.append(table_offsets)
+    out_docs = [np.empty(int(o[-1]), dtype=np.int32) for o in offsets]
+    weak_codes = np.empty(int(offsets[0][-1]), dtype=np.uint8)
+    cursors = [o[:-1].copy() for o in offsets]
+    while batches:
+        terms, docs, codes = batches.pop(0)
+        strong = codes == STRONG
+        for table, mask in enumerate((~strong, strong)):
+            these = terms[mask]
+            starts, lengths = _runs(these)
+            # Each posting goes to its term's cursor plus its place in the term's run.
+            place = np.arange(len(these), dtype=np.int64) - np.repeat(starts, lengths)
+            where = cursors[table][these] + place
+            out_docs[table][where] = docs[mask]
+            if table == 0:
+                weak_codes[where] = codes[mask]
+            cursors[table][these[starts]] += lengths
+    weak = Postings(out_docs[0], weak_codes, offsets[0])
+    strong_table = Postings(out_docs[1], None, offsets[1])
+    return weak, strong_table, df, max_code
 
 
 def entry_counts(terms: np.ndarray, docs: np.ndarray, n_langs: int, n_terms: int) -> np.ndarray:

@@ -93,23 +93,6 @@ def tokenise(
     )
 
 
-def merge_batches(
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Batches each sorted by (term, doc), docs ascending across batches, as one sorted run."""
-    if not parts:
-        empty = np.zeros(0, dtype=np.int32)
-        return empty, empty, np.zeros(0, dtype=np.uint8)
-    if len(parts) == 1:
-        return parts[0]
-    terms = np.concatenate([p[0] for p in parts])
-    # A stable sort by term keeps docs ascending: each batch is a sorted run.
-    order = np.argsort(terms, kind="stable")
-    docs = np.concatenate([p[1] for p in parts])[order]
-    codes = np.concatenate([p[2] for p in parts])[order]
-    return terms[order], docs, codes
-
-
 def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct keys and how often each occurs (np.unique, by sorting: faster)."""
     if len(keys) == 0:
