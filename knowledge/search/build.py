@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.model import Entry
-from knowledge.search.postings import Postings, entry_counts, from_batches, grow
+from knowledge.search.postings import Postings, entry_counts, from_batches, grow, with_added
 from knowledge.search.tokenise import tokenise
 from knowledge.search.tuning import STRONG
 from knowledge.search.vocabulary import Vocabulary
@@ -46,8 +46,10 @@ class Tables:
     phrases: tuple[str, ...]  # per document: its folded title and keywords
     df: np.ndarray  # per term: how many live entries hold it
     max_code: np.ndarray  # per term: the code of its heaviest posting
-    weak: Postings  # body postings, with their codes
-    strong: Postings  # title-and-keyword postings (all of code STRONG)
+    # Body postings with their codes, and title-and-keyword postings (all of code
+    # STRONG): each one table, or two after a rebuild (see postings.with_added).
+    weak: tuple[Postings, ...]
+    strong: tuple[Postings, ...]
     vocabulary: tuple[str, ...]  # the live words, sorted
 
 
@@ -82,8 +84,8 @@ def fresh(entries: tuple[Entry, ...], languages: tuple[str, ...]) -> Tables:
         phrases=tuple(phrases),
         df=df,
         max_code=max_code,
-        weak=weak,
-        strong=strong,
+        weak=(weak,),
+        strong=(strong,),
         vocabulary=live_words(vocab, df),
     )
 
@@ -164,8 +166,8 @@ def incremental(
     df = grow(df, n_terms) + entry_counts(terms, docs, n_langs, n_terms)
     strong = codes == STRONG
     weak = ~strong
-    weak_postings = previous.weak.with_added(terms[weak], docs[weak], codes[weak], n_terms)
-    strong_postings = previous.strong.with_added(terms[strong], docs[strong], None, n_terms)
+    weak_postings = with_added(previous.weak, terms[weak], docs[weak], codes[weak], n_terms)
+    strong_postings = with_added(previous.strong, terms[strong], docs[strong], None, n_terms)
     max_code = grow(previous.max_code, n_terms).copy()
     np.maximum.at(max_code, terms, codes)
     alive = slot_position >= 0
@@ -187,16 +189,25 @@ def incremental(
 
 
 def _live_max_code(
-    term: int, alive: np.ndarray, n_langs: int, weak: Postings, strong: Postings
+    term: int,
+    alive: np.ndarray,
+    n_langs: int,
+    weak: tuple[Postings, ...],
+    strong: tuple[Postings, ...],
 ) -> int:
     """The code of `term`'s heaviest posting in a live entry (0 if it has none)."""
-    start, end = strong.offsets[term], strong.offsets[term + 1]
-    if alive[strong.docs[start:end] // n_langs].any():
-        return STRONG
-    start, end = weak.offsets[term], weak.offsets[term + 1]
-    assert weak.codes is not None
-    live = alive[weak.docs[start:end] // n_langs]
-    return int(weak.codes[start:end][live].max()) if live.any() else 0
+    for table in strong:
+        start, end = table.offsets[term], table.offsets[term + 1]
+        if alive[table.docs[start:end] // n_langs].any():
+            return STRONG
+    heaviest = 0
+    for table in weak:
+        start, end = table.offsets[term], table.offsets[term + 1]
+        assert table.codes is not None
+        live = alive[table.docs[start:end] // n_langs]
+        if live.any():
+            heaviest = max(heaviest, int(table.codes[start:end][live].max()))
+    return heaviest
 
 
 def _vocabulary_from(

@@ -22,7 +22,11 @@ from knowledge.taxonomy import LANGUAGES
 def languages_of(snapshot: Snapshot) -> tuple[str, ...]:
     """The languages the index keeps: those some entry is written in (a language nobody
     has translated into yet costs nothing), always in LANGUAGES order."""
-    present = {lang for entry in snapshot.entries for lang in entry.texts}
+    present: set[str] = set()
+    for entry in snapshot.entries:
+        present.update(entry.texts)
+        if present.issuperset(LANGUAGES):
+            break  # usually the first entry: a rebuild never reads all of a large base
     return tuple(lang for lang in LANGUAGES if lang in present) or LANGUAGES[:1]
 
 

@@ -48,10 +48,56 @@ class Postings:
         out_offsets[1:] += np.cumsum(np.bincount(terms, minlength=n_terms))
         return Postings(out_docs, out_codes, out_offsets)
 
+    @classmethod
+    def empty(cls, with_codes: bool) -> Postings:
+        codes = np.zeros(0, dtype=np.uint8) if with_codes else None
+        return cls(np.zeros(0, dtype=np.int32), codes, np.zeros(1, dtype=np.int64))
+
+    def as_sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(terms, docs, codes) of every posting, sorted by (term, doc)."""
+        counts = np.diff(self.offsets)
+        terms = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        return terms, self.docs, self.codes
+
     @property
     def nbytes(self) -> int:
         codes = self.codes.nbytes if self.codes is not None else 0
         return self.docs.nbytes + codes + self.offsets.nbytes
+
+
+# A rebuild adds new postings to a small second table and shares the large first one;
+# the two are merged when the second reaches this share of the first.
+MERGE_SHARE = 1 / 16
+
+
+def with_added(
+    tables: tuple[Postings, ...],
+    terms: np.ndarray,
+    docs: np.ndarray,
+    codes: np.ndarray | None,
+    n_terms: int,
+) -> tuple[Postings, ...]:
+    """`tables` (one or two, the second holding newer docs) with newer postings added.
+
+    A publish copies only the second table, so rebuilding after one new tip costs
+    what the tips added since the last full build hold, not every posting of the base.
+    """
+    main = tables[0].with_added(terms[:0], docs[:0], None, n_terms)  # shared, not copied
+    recent = tables[1] if len(tables) > 1 else Postings.empty(main.codes is not None)
+    recent = recent.with_added(terms, docs, codes, n_terms)
+    if len(recent.docs) == 0:
+        return (main,)
+    if len(recent.docs) > MERGE_SHARE * len(main.docs):
+        return (merged((main, recent), n_terms),)
+    return (main, recent)
+
+
+def merged(tables: tuple[Postings, ...], n_terms: int) -> Postings:
+    """One table holding the postings of `tables` (the later ones of newer docs)."""
+    table = tables[0]
+    for newer in tables[1:]:
+        table = table.with_added(*newer.as_sorted(), n_terms)
+    return table
 
 
 def _runs(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -64,6 +64,23 @@ class Scratch:
         return buffers
 
 
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """Postings of a query word that add to a document's score together: one term's
+    body or title postings, or all of a word's expansions (the best of them counts)."""
+
+    groups: list[tuple[np.ndarray, np.ndarray | None, float]]  # (docs, codes, weight)
+    bound: float  # the most it can add to any one document
+    cost: int  # postings in all its groups
+
+
+# Common words are pruned only when the words left hold at least this many postings:
+# below that, adding them is cheaper than finding the threshold.
+PRUNE_FROM = 4096
+STRONG_WEIGHT = float(CODE_WEIGHTS[STRONG])
+BOUND_MARGIN = 1.001
+
+
 class Ranker:
     """Ranks query words against one index's postings."""
 
@@ -101,80 +118,179 @@ class Ranker:
     ) -> list[Hit]:
         """Hits for query words already cut to size by `query_tokens`."""
         total, buffer = self.scratch.buffers()
+        weights = self.visibility.doc_weights(lang, region, show_examples)
         try:
-            found, best_possible = self._accumulate(words, total, buffer)
+            found, best_possible = self._accumulate(words, total, buffer, weights)
             if best_possible <= 0 or not found:
                 return []
-            top = self._top(found, total, lang, region, show_examples)
+            top = self._top(found, total, weights)
         except BaseException:
             total.fill(0.0)
             buffer.fill(0.0)
             raise
         return self._rerank(words, top, best_possible, limit)
 
-    def _accumulate(
-        self, words: list[str], total: np.ndarray, buffer: np.ndarray
-    ) -> tuple[list[np.ndarray], float]:
-        """Add each word's best-matching postings into `total`; the docs touched."""
+    def _plan(self, word: str) -> tuple[float, list[_Part]] | None:
+        """What a query word adds to the best possible score, and its postings in parts
+        that can be added separately, each with what it costs and can add at most."""
+        expansions = self.expander.expand(word)
+        if not expansions:
+            return None
         weak, strong = self.tables.weak, self.tables.strong
-        idf, idf_max = self.stats.idf, self.stats.idf_max
-        expand = self.expander.expand
-        w_off, w_docs, w_codes = weak.offsets, weak.docs, weak.codes
-        s_off, s_docs = strong.offsets, strong.docs
+        idf, idf_max, max_code = self.stats.idf, self.stats.idf_max, self.tables.max_code
+        parts: list[_Part] = []
+        top_idf = 0.0
+        for term, similarity, cap in expansions:
+            top_idf = max(top_idf, float(idf_max[term]) * cap)
+            weight = float(idf[term]) * similarity * cap
+            heaviest = weight * float(CODE_WEIGHTS[min(int(max_code[term]), STRONG - 1)])
+            for table in weak:
+                start, end = table.offsets[term], table.offsets[term + 1]
+                if end > start:
+                    group = (table.docs[start:end], table.codes[start:end], weight)
+                    parts.append(_Part([group], heaviest, end - start))
+            for table in strong:
+                start, end = table.offsets[term], table.offsets[term + 1]
+                if end > start:
+                    group = (table.docs[start:end], None, weight * STRONG_WEIGHT)
+                    parts.append(_Part([group], weight * STRONG_WEIGHT, end - start))
+        most = TITLE_WEIGHT * max(top_idf, 1.0)
+        if len(expansions) > 1 and len(parts) > 1:
+            # Several words: each document counts only the best of them, so they are
+            # added together, taking the highest per document.
+            groups = [g for part in parts for g in part.groups]
+            parts = [_Part(groups, max(p.bound for p in parts), sum(p.cost for p in parts))]
+        # One word: its postings (body and title, older and newer tables) never share a
+        # document, so they add up separately, and its many body postings can be
+        # pruned on their lower bound.
+        return most, parts
+
+    def _accumulate(
+        self, words: list[str], total: np.ndarray, buffer: np.ndarray, weights: np.ndarray
+    ) -> tuple[list[np.ndarray], float]:
+        """Add each word's best-matching postings into `total`; the docs touched.
+
+        Words are added cheapest first (MaxScore): once the words left could not lift a
+        document nobody has touched into the best RERANK * n_langs, even all together,
+        they are added only to the documents that can still get there, found by binary
+        search in their postings instead of adding every posting of a common word.
+        The best documents and their scores are those of adding every posting.
+        """
         best_possible = 0.0
-        found: list[np.ndarray] = []
+        plans: list[_Part] = []
         for word in words:
-            expansions = expand(word)
-            if not expansions:
+            planned = self._plan(word)
+            if planned is None:
                 # An unknown word still counts against the match, at a typical rarity.
                 best_possible += TITLE_WEIGHT * 2.0
                 continue
-            groups: list[tuple[np.ndarray, np.ndarray | None, float]] = []
-            top_idf = 0.0
-            single = len(expansions) == 1
-            for term, similarity, cap in expansions:
-                top_idf = max(top_idf, float(idf_max[term]) * cap)
-                weight = float(idf[term]) * similarity * cap
-                start, end = w_off[term], w_off[term + 1]
-                if end > start:
-                    groups.append((w_docs[start:end], w_codes[start:end], weight))
-                start, end = s_off[term], s_off[term + 1]
-                if end > start:
-                    groups.append((s_docs[start:end], None, weight * CODE_WEIGHTS[STRONG]))
-            best_possible += TITLE_WEIGHT * max(top_idf, 1.0)
-            if len(groups) == 1 or single:
-                # One indexed word: its body and title groups never share a document.
-                for d, c, w in groups:
-                    total[d] += (CODE_WEIGHTS * np.float32(w))[c] if c is not None else w
-                    found.append(d)
-                continue
-            # A word counts once per document: the best of its expansions.
-            size = 0
-            for n, (d, c, w) in enumerate(groups):
-                values = (CODE_WEIGHTS * np.float32(w))[c] if c is not None else np.float32(w)
-                buffer[d] = values if n == 0 else np.maximum(buffer[d], values)
-                size += len(d)
-                found.append(d)
-            if size * 4 > self.n_docs:
-                total += buffer
-                buffer.fill(0.0)
-            else:
-                for d, _, _ in groups:
-                    total[d] += buffer[d]
-                    buffer[d] = 0.0
+            best_possible += planned[0]
+            plans.extend(planned[1])
+        plans.sort(key=lambda plan: plan.cost)
+        found: list[np.ndarray] = []
+        added = 0
+        for n, plan in enumerate(plans):
+            left = plans[n:]
+            # Finding the threshold costs about as much as the postings added so far.
+            if found and sum(p.cost for p in left) >= max(PRUNE_FROM, 2 * added):
+                threshold, touched = self._threshold(found, total, weights)
+                # The most the words left can add, with room for float32 rounding.
+                rest = sum(p.bound for p in left) * BOUND_MARGIN
+                if rest < threshold:
+                    # The documents that can still reach the threshold with every word left.
+                    reach = (total[touched] + np.float32(rest)) * weights[touched]
+                    self._add_to(left, touched[reach >= threshold], total)
+                    break
+            self._add_all(plan, total, buffer, found)
+            added += plan.cost
         return found, best_possible
 
+    def _threshold(
+        self, found: list[np.ndarray], total: np.ndarray, weights: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """(The weighted score of the RERANK-th best entry so far, 0 if fewer entries
+        were touched; the documents touched). A document below it can never be among
+        the RERANK best entries, whatever else it would score."""
+        touched = self._distinct(found)
+        want = RERANK * self.n_langs
+        if touched.size < RERANK:
+            return 0.0, touched
+        values = total[touched] * weights[touched]
+        if touched.size > want:
+            # The best RERANK * n_langs documents hold at least RERANK entries.
+            best = np.argpartition(values, touched.size - want)[touched.size - want :]
+        else:
+            best = np.arange(touched.size)
+        best = best[np.argsort(-values[best], kind="stable")]
+        slots = (touched[best] // self.n_langs).tolist()
+        seen: set[int] = set()
+        for slot, value in zip(slots, values[best].tolist(), strict=True):
+            seen.add(slot)
+            if len(seen) == RERANK:
+                return value, touched
+        return 0.0, touched
+
+    def _distinct(self, found: list[np.ndarray]) -> np.ndarray:
+        """The documents in `found`, each once, without sorting: the last write of each
+        document's position wins."""
+        if len(found) == 1:
+            return found[0]
+        touched = np.concatenate(found)
+        marker = self.scratch.marker()
+        positions = np.arange(len(touched), dtype=np.int32)
+        marker[touched] = positions
+        distinct = touched[marker[touched] == positions]
+        # Zeroed again so the marker does not keep which documents a search matched.
+        marker[touched] = 0
+        return distinct
+
+    def _add_all(
+        self, plan: _Part, total: np.ndarray, buffer: np.ndarray, found: list[np.ndarray]
+    ) -> None:
+        """Every posting of one part into `total`."""
+        groups = plan.groups
+        if len(groups) == 1:
+            ((d, c, w),) = groups
+            total[d] += (CODE_WEIGHTS * np.float32(w))[c] if c is not None else w
+            found.append(d)
+            return
+        # A word counts once per document: the best of its expansions.
+        size = 0
+        for n, (d, c, w) in enumerate(groups):
+            values = (CODE_WEIGHTS * np.float32(w))[c] if c is not None else np.float32(w)
+            buffer[d] = values if n == 0 else np.maximum(buffer[d], values)
+            size += len(d)
+            found.append(d)
+        if size * 4 > self.n_docs:
+            total += buffer
+            buffer.fill(0.0)
+        else:
+            for d, _, _ in groups:
+                total[d] += buffer[d]
+                buffer[d] = 0.0
+
+    @staticmethod
+    def _add_to(plans: list[_Part], docs: np.ndarray, total: np.ndarray) -> None:
+        """The words of `plans` into `total` for `docs` (each once) only."""
+        if docs.size == 0:
+            return
+        for plan in plans:
+            best = np.zeros(docs.size, dtype=np.float32)
+            for d, c, w in plan.groups:
+                at = np.minimum(np.searchsorted(d, docs), len(d) - 1)
+                held = d[at] == docs
+                if c is not None:
+                    values = (CODE_WEIGHTS * np.float32(w))[c[at]]
+                else:
+                    values = np.full(docs.size, w, dtype=np.float32)
+                np.maximum(best, np.where(held, values, np.float32(0.0)), out=best)
+            total[docs] += best
+
     def _top(
-        self,
-        found: list[np.ndarray],
-        total: np.ndarray,
-        lang: str,
-        region: str | None,
-        show_examples: bool,
+        self, found: list[np.ndarray], total: np.ndarray, weights: np.ndarray
     ) -> list[tuple[int, int, float]]:
         """The RERANK best (slot, doc, score) among touched docs; resets `total`."""
         n_langs = self.n_langs
-        weights = self.visibility.doc_weights(lang, region, show_examples)
         size = sum(len(d) for d in found)
         if size * 4 > self.n_docs:
             # Most documents touched: weigh languages and hide documents in place.
@@ -183,14 +299,7 @@ class Ranker:
             values = total[docs]
             total.fill(0.0)
         else:
-            # Distinct docs without sorting: the last write of each doc's position wins.
-            touched = np.concatenate(found) if len(found) > 1 else found[0]
-            marker = self.scratch.marker()
-            positions = np.arange(len(touched), dtype=np.int32)
-            marker[touched] = positions
-            docs = touched[marker[touched] == positions]
-            # Zeroed again so the marker does not keep which documents a search matched.
-            marker[touched] = 0
+            docs = self._distinct(found)
             values = total[docs] * weights[docs]
             total[docs] = 0.0
             keep = values > 0

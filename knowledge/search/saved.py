@@ -9,7 +9,7 @@ import numpy as np
 
 from knowledge.model import Entry
 from knowledge.search.build import Layout, Tables, live_words
-from knowledge.search.postings import Postings
+from knowledge.search.postings import Postings, merged
 from knowledge.search.vocabulary import Vocabulary
 
 
@@ -17,6 +17,8 @@ def export(tables: Tables) -> tuple[dict[str, np.ndarray], list[str], list[str]]
     """(arrays, vocabulary words by number, phrases by document) of `tables`."""
     vocab = tables.vocab
     vocab.commit()
+    n_terms = len(vocab)
+    weak, strong = merged(tables.weak, n_terms), merged(tables.strong, n_terms)
     arrays = {
         "stop": vocab.stop,
         "roots": vocab.roots,
@@ -25,11 +27,11 @@ def export(tables: Tables) -> tuple[dict[str, np.ndarray], list[str], list[str]]
         "positions": tables.layout.positions,
         "df": tables.df,
         "max_code": tables.max_code,
-        "weak_docs": tables.weak.docs,
-        "weak_codes": tables.weak.codes,
-        "weak_offsets": tables.weak.offsets,
-        "strong_docs": tables.strong.docs,
-        "strong_offsets": tables.strong.offsets,
+        "weak_docs": weak.docs,
+        "weak_codes": weak.codes,
+        "weak_offsets": weak.offsets,
+        "strong_docs": strong.docs,
+        "strong_offsets": strong.offsets,
     }
     return arrays, list(vocab.words), list(tables.phrases)
 
@@ -82,15 +84,19 @@ def restore(
         phrases=tuple(phrases),
         df=df,
         max_code=arrays["max_code"].astype(np.uint8, copy=False),
-        weak=Postings(
-            arrays["weak_docs"].astype(np.int32, copy=False),
-            arrays["weak_codes"].astype(np.uint8, copy=False),
-            arrays["weak_offsets"].astype(np.int64, copy=False),
+        weak=(
+            Postings(
+                arrays["weak_docs"].astype(np.int32, copy=False),
+                arrays["weak_codes"].astype(np.uint8, copy=False),
+                arrays["weak_offsets"].astype(np.int64, copy=False),
+            ),
         ),
-        strong=Postings(
-            arrays["strong_docs"].astype(np.int32, copy=False),
-            None,
-            arrays["strong_offsets"].astype(np.int64, copy=False),
+        strong=(
+            Postings(
+                arrays["strong_docs"].astype(np.int32, copy=False),
+                None,
+                arrays["strong_offsets"].astype(np.int64, copy=False),
+            ),
         ),
         vocabulary=live_words(vocab, df),
     )
