@@ -1,16 +1,23 @@
-"""A stand-in for PTB's HTTP layer: records every Bot API call and answers it plausibly."""
+"""A stand-in for PTB's HTTP layer: records every Bot API call and answers it plausibly,
+and the application wired over it, as the handler tests run it."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
+from telegram.ext import Application
 from telegram.request import RequestData
 
+from bot.app import build_application
+from bot.config import Config, Secret
+from bot.services import Services
 from emulator.stub import InstantRequest
 
 BOT_ID = 1000000001
@@ -92,6 +99,35 @@ class RecordingRequest(InstantRequest):
 
     def clear(self) -> None:
         self.calls.clear()
+
+
+@contextlib.asynccontextmanager
+async def recorded_app(
+    services: Services,
+    *,
+    request: RecordingRequest | None = None,
+    data_dir: Path | None = None,
+) -> AsyncIterator[tuple[Application, RecordingRequest]]:
+    """The application over `request` (a new RecordingRequest unless given), initialized,
+    with the calls made while starting cleared; shut down on the way out.
+
+    With `data_dir`, the database there is attached before start and `services` closed
+    after; without, no database, as in a deployment that has none."""
+    request = RecordingRequest() if request is None else request
+    config = Config(token=Secret(TOKEN))
+    if data_dir is not None:
+        config = Config(token=Secret(TOKEN), data_dir=data_dir)
+    app = build_application(config, services, request=request)
+    if data_dir is not None:
+        await services.attach_store(data_dir)
+    await app.initialize()
+    request.clear()
+    try:
+        yield app, request
+    finally:
+        await app.shutdown()
+        if data_dir is not None:
+            await services.close()
 
 
 def buttons(params: dict[str, Any]) -> list[tuple[str, str]]:

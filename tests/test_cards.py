@@ -500,26 +500,19 @@ def test_spanish_discreet_cards_say_notas(tmp_path, capsys):
 
 async def test_a_discreet_cards_link_opens_its_entry_in_the_bot(small_snapshot):
     """The code on a printed card is resolved by /start against the knowledge base."""
-    from bot.app import build_application
-    from bot.config import Secret
     from bot.services import Services
     from knowledge.base import KnowledgeBase
     from tests.conftest import TODAY
-    from tests.fakes import TOKEN, RecordingRequest, feed, message_update
+    from tests.fakes import feed, message_update, recorded_app
 
-    request = RecordingRequest()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
-    await app.initialize()
-    try:
+    async with recorded_app(services) as (app, request):
         await feed(app, message_update(f"/start {coded('entry', 'screening-basics', 'es')}"))
         assert request.last()["text"].startswith("<b>Cómo filtrar a un cliente nuevo</b>")
         await feed(app, message_update(f"/start {coded('topic', 'overdose')}"))
         assert "Overdose" in request.last()["text"] or "Sobredosis" in request.last()["text"]
         await feed(app, message_update("/start c_00000000_en"))
         assert request.last()["text"].startswith(t("es", "start.link_out_of_date"))
-    finally:
-        await app.shutdown()
 
 
 def test_referral_cards_print_the_phone_and_hours(tmp_path, capsys):

@@ -10,9 +10,7 @@ import copy
 import pytest
 
 from bot import callbacks, render
-from bot.app import build_application
 from bot.callbacks import FROM_HELP, FROM_RESULTS, Op
-from bot.config import Config, Secret
 from bot.handlers import help_now
 from bot.handlers.search import QUERY_MARK, cleaned, shown_query
 from bot.i18n import t
@@ -21,12 +19,11 @@ from knowledge.model import Police
 from tests.conftest import TODAY
 from tests.fakes import (
     BOT_USERNAME,
-    TOKEN,
-    RecordingRequest,
     buttons,
     callback_update,
     feed,
     message_update,
+    recorded_app,
     user,
 )
 from tests.test_search_memory import reachable
@@ -36,13 +33,9 @@ UID = 4242
 
 @pytest.fixture
 async def bot(shipped_kb):
-    request = RecordingRequest()
     services = Services(shipped_kb, today=lambda: TODAY)
-    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
-    await app.initialize()
-    request.clear()
-    yield app, request, services
-    await app.shutdown()
+    async with recorded_app(services) as (app, request):
+        yield app, request, services
 
 
 def labels(params: dict) -> list[str]:

@@ -326,25 +326,19 @@ def test_whitespace_only_texts_do_not_break_the_wipe_check():
 
 @pytest.fixture
 async def gated(small_snapshot):
-    from bot.app import build_application
-    from bot.config import Config, Secret
     from bot.services import Services
     from knowledge.base import KnowledgeBase
     from tests.conftest import TODAY
-    from tests.fakes import TOKEN, RecordingRequest
+    from tests.fakes import recorded_app
 
-    request = RecordingRequest()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
-    await app.initialize()
-    request.clear()
+    async with recorded_app(services) as (app, request):
 
-    async def through_gate(data: dict) -> None:
-        update = Update.de_json(data, app.bot)
-        await app.update_processor.process_update(update, app.process_update(update))
+        async def through_gate(data: dict) -> None:
+            update = Update.de_json(data, app.bot)
+            await app.update_processor.process_update(update, app.process_update(update))
 
-    yield through_gate, request
-    await app.shutdown()
+        yield through_gate, request
 
 
 @pytest.mark.parametrize("text", ["\u3000", "\x1c", "\u2028", "\x85", "\xa0"])

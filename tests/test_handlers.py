@@ -7,34 +7,29 @@ import logging
 import pytest
 
 from bot import callbacks, deeplinks
-from bot.app import build_application, register_commands
+from bot.app import register_commands
 from bot.callbacks import Op
-from bot.config import Config, Secret
 from bot.i18n import languages, t
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (
     TOKEN,
-    RecordingRequest,
     buttons,
     callback_update,
     feed,
     message_update,
     private_chat,
+    recorded_app,
     user,
 )
 
 
 @pytest.fixture
 async def bot(small_snapshot):
-    request = RecordingRequest()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
-    await app.initialize()
-    request.clear()
-    yield app, request
-    await app.shutdown()
+    async with recorded_app(services) as (app, request):
+        yield app, request
 
 
 def data_for(params, label: str) -> str:

@@ -6,38 +6,26 @@ from __future__ import annotations
 import pytest
 
 from bot import callbacks, keyboards
-from bot.app import build_application
 from bot.callbacks import Op
-from bot.config import Config, Secret
 from bot.i18n import languages, t
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (
-    TOKEN,
-    RecordingRequest,
     buttons,
     callback_update,
     feed,
     message_update,
+    recorded_app,
     user,
 )
 
 
 @pytest.fixture
 async def bot(small_snapshot, tmp_path):
-    request = RecordingRequest()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(
-        Config(token=Secret(TOKEN), data_dir=tmp_path), services, request=request
-    )
-    await services.attach_store(tmp_path)
-    await app.initialize()
-    request.clear()
-    yield app, request, services
-    await app.shutdown()
-    if services.store is not None:
-        await services.store.close()
+    async with recorded_app(services, data_dir=tmp_path) as (app, request):
+        yield app, request, services
 
 
 async def say(app, request, text: str, lang: str = "en") -> dict:
@@ -117,12 +105,7 @@ async def test_an_unknown_or_spent_invite_says_so(bot, lang):
 
 
 async def test_an_invite_without_moderation_says_so_too(small_snapshot):
-    request = RecordingRequest()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
-    await app.initialize()
-    try:
+    async with recorded_app(services) as (app, request):
         await feed(app, message_update("/start inv-abc"))
         assert request.last()["text"].startswith(t("en", "start.invite_invalid"))
-    finally:
-        await app.shutdown()

@@ -5,21 +5,18 @@ from __future__ import annotations
 import pytest
 
 from bot import callbacks
-from bot.app import build_application
 from bot.callbacks import Op
-from bot.config import Config, Secret
 from bot.i18n import t
 from bot.remembered.flows import Flows
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (
-    TOKEN,
-    RecordingRequest,
     buttons,
     callback_update,
     feed,
     message_update,
+    recorded_app,
     user,
 )
 
@@ -34,20 +31,12 @@ class Clock:
 
 @pytest.fixture
 async def chat(small_snapshot, tmp_path):
-    request = RecordingRequest()
     clock = Clock()
     services = Services(
         KnowledgeBase(small_snapshot), today=lambda: TODAY, flows=Flows(clock=clock)
     )
-    app = build_application(
-        Config(token=Secret(TOKEN), data_dir=tmp_path), services, request=request
-    )
-    await services.attach_store(tmp_path)
-    await app.initialize()
-    request.clear()
-    yield app, request, services, clock
-    await app.shutdown()
-    await services.close()
+    async with recorded_app(services, data_dir=tmp_path) as (app, request):
+        yield app, request, services, clock
 
 
 class Person:

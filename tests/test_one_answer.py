@@ -9,13 +9,11 @@ from __future__ import annotations
 import pytest
 
 from bot import callbacks
-from bot.app import build_application
 from bot.callbacks import Op
-from bot.config import Config, Secret
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
-from tests.fakes import TOKEN, RecordingRequest, callback_update, feed, user
+from tests.fakes import RecordingRequest, callback_update, feed, recorded_app, user
 from tests.live import live_bot
 
 # One press of every kind of button (and of the same kind along its different paths).
@@ -60,18 +58,9 @@ PRESSES: list[tuple[Op, tuple[object, ...]]] = [
 
 @pytest.fixture
 async def bot(small_snapshot, tmp_path):
-    request = RecordingRequest()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(
-        Config(token=Secret(TOKEN), data_dir=tmp_path), services, request=request
-    )
-    await services.attach_store(tmp_path)
-    await app.initialize()
-    request.clear()
-    yield app, request
-    await app.shutdown()
-    if services.store is not None:
-        await services.store.close()
+    async with recorded_app(services, data_dir=tmp_path) as (app, request):
+        yield app, request
 
 
 def answers(request: RecordingRequest) -> list[dict]:
@@ -131,12 +120,8 @@ class _FailingAnswers(RecordingRequest):
 
 
 async def test_a_failed_answer_still_shows_the_screen_and_is_not_tried_again(small_snapshot):
-    request = _FailingAnswers()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
-    await app.initialize()
-    try:
-        request.clear()
+    async with recorded_app(services, request=_FailingAnswers()) as (app, request):
         await feed(app, callback_update(callbacks.encode(Op.HELP)))
         assert len(answers(request)) == 1
         assert request.last()["text"].startswith("<b>")  # the help screen, no apology
@@ -144,8 +129,6 @@ async def test_a_failed_answer_still_shows_the_screen_and_is_not_tried_again(sma
         await feed(app, callback_update(callbacks.encode(Op.SHARE, "e", "screening-basics")))
         assert len(answers(request)) == 1
         assert [m for m, _ in request.calls if m == "sendPhoto"]
-    finally:
-        await app.shutdown()
 
 
 # ----- over real HTTP, through the emulator (which refuses a second answer) -------------

@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot import callbacks, deeplinks
-from bot.app import build_application
 from bot.callbacks import Op
-from bot.config import Config, Secret
 from bot.i18n import t
 from bot.remembered.prefs import SAFETY_SECONDS, Preferences
 from bot.services import Services
@@ -17,12 +15,12 @@ from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (
     BOT_USERNAME,
-    TOKEN,
     RecordingRequest,
     buttons,
     callback_update,
     feed,
     message_update,
+    recorded_app,
     user,
 )
 
@@ -38,15 +36,11 @@ class Clock:
 @pytest.fixture
 async def bot(small_snapshot):
     clock = Clock()
-    request = RecordingRequest()
     services = Services(
         KnowledgeBase(small_snapshot), prefs=Preferences(clock=clock), today=lambda: TODAY
     )
-    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
-    await app.initialize()
-    request.clear()
-    yield app, request, services, clock
-    await app.shutdown()
+    async with recorded_app(services) as (app, request):
+        yield app, request, services, clock
 
 
 def answers(request: RecordingRequest) -> list[dict]:

@@ -11,9 +11,7 @@ import pytest
 from telegram import Update
 
 from bot import callbacks
-from bot.app import build_application
 from bot.callbacks import Op
-from bot.config import Config, Secret
 from bot.handlers import wipe
 from bot.i18n import t
 from bot.remembered.memory import AgedMap
@@ -23,11 +21,11 @@ from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (
-    TOKEN,
     RecordingRequest,
     callback_update,
     feed,
     message_update,
+    recorded_app,
     user,
 )
 
@@ -197,13 +195,9 @@ class ResultRequest(RecordingRequest):
 
 @pytest.fixture
 async def bot(small_snapshot):
-    request = ResultRequest()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
-    await app.initialize()
-    request.clear()
-    yield app, request, services
-    await app.shutdown()
+    async with recorded_app(services, request=ResultRequest()) as (app, request):
+        yield app, request, services
 
 
 async def gated(app, data: dict) -> None:

@@ -14,19 +14,16 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import build_application
-from bot.config import Config, Secret
 from bot.i18n import t
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (
-    TOKEN,
-    RecordingRequest,
     buttons,
     callback_update,
     feed,
     message_update,
+    recorded_app,
     user,
 )
 
@@ -41,27 +38,19 @@ class Day:
 
 @pytest.fixture
 async def broken(small_snapshot, tmp_path):
-    request = RecordingRequest()
     day = Day()
     services = Services(KnowledgeBase(small_snapshot), today=day)
-    app = build_application(
-        Config(token=Secret(TOKEN), data_dir=tmp_path), services, request=request
-    )
-    await services.attach_store(tmp_path)
-    await app.initialize()
-    assert services.store is not None
+    async with recorded_app(services, data_dir=tmp_path) as (app, request):
+        assert services.store is not None
 
-    async def disk_error(*args, **kwargs):
-        raise sqlite3.OperationalError("disk I/O error")
+        async def disk_error(*args, **kwargs):
+            raise sqlite3.OperationalError("disk I/O error")
 
-    services.store.fetch_all = disk_error
-    services.store.fetch_one = disk_error
-    services.store.transaction = _failing_transaction
-    day.today = TODAY + timedelta(days=1)
-    request.clear()
-    yield app, request, services
-    await app.shutdown()
-    await services.close()
+        services.store.fetch_all = disk_error
+        services.store.fetch_one = disk_error
+        services.store.transaction = _failing_transaction
+        day.today = TODAY + timedelta(days=1)
+        yield app, request, services
 
 
 def _failing_transaction():

@@ -10,21 +10,18 @@ import copy
 import pytest
 
 from bot import callbacks
-from bot.app import build_application
 from bot.callbacks import Op
-from bot.config import Config, Secret
 from bot.i18n import t
 from bot.remembered.flows import Flows
 from bot.services import Services
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (
-    TOKEN,
-    RecordingRequest,
     buttons,
     callback_update,
     feed,
     message_update,
+    recorded_app,
     user,
 )
 from tests.test_search_memory import reachable
@@ -35,17 +32,9 @@ TITLE = "Screening a new client"
 
 @pytest.fixture
 async def chat(small_snapshot, tmp_path):
-    request = RecordingRequest()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY, flows=Flows())
-    app = build_application(
-        Config(token=Secret(TOKEN), data_dir=tmp_path), services, request=request
-    )
-    await services.attach_store(tmp_path)
-    await app.initialize()
-    request.clear()
-    yield app, request, services
-    await app.shutdown()
-    await services.close()
+    async with recorded_app(services, data_dir=tmp_path) as (app, request):
+        yield app, request, services
 
 
 class Person:

@@ -21,12 +21,12 @@ from emulator import BotAPIEmulator, Fault, combine, for_methods
 from knowledge.base import KnowledgeBase
 from tests.conftest import TODAY
 from tests.fakes import (
-    TOKEN,
     RecordingRequest,
     callback_update,
     error_body,
     feed,
     message_update,
+    recorded_app,
     user,
 )
 from tests.live import live_bot
@@ -37,13 +37,9 @@ IDS = list(range(10, 190))  # more than one batch of 100, within the one-by-one 
 
 @pytest.fixture
 async def bot(small_snapshot):
-    request = RecordingRequest()
     services = Services(KnowledgeBase(small_snapshot), today=lambda: TODAY)
-    app = build_application(Config(token=Secret(TOKEN)), services, request=request)
-    await app.initialize()
-    request.clear()
-    yield app, request, services
-    await app.shutdown()
+    async with recorded_app(services) as (app, request):
+        yield app, request, services
 
 
 def remember(services: Services, ids: list[int] = IDS, chat: int = CHAT) -> None:
