@@ -14,9 +14,7 @@ from tests.test_loader import GOOD_ENTRY, make_dir
 
 def test_an_entry_link_renders_as_its_text_and_is_listed():
     body = "First line.\nIf it breaks, see [condom breaks](entry:sexual-health-condom-broke)."
-    assert markup.to_html(body) == (
-        "First line. If it breaks, see condom breaks (➡️)."
-    )
+    assert markup.to_html(body) == ("First line. If it breaks, see condom breaks (➡️).")
     assert markup.to_plain("see [the **tip**](entry:abc-def)") == "see the tip (➡️)"
     assert markup.entry_links(body) == [(1, "sexual-health-condom-broke")]
     assert markup.check(body) == []

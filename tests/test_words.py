@@ -60,7 +60,7 @@ def test_a_broken_words_file_is_reported_with_its_line(tmp_path: Path):
         "    de: [bullen]\n"
         "crisis:\n"
         "  now:\n"
-        "    en: [sos, \"\"]\n"
+        '    en: [sos, ""]\n'
         "small_talk:\n"
         "  chitchat:\n"
         "    en: [hi]\n"
