@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge.search.postings import entry_counts, from_batches
+from knowledge.search.postings import batch_of, entry_counts, from_batches
 from knowledge.search.tuning import STRONG
 
 N_LANGS = 3
@@ -23,10 +23,11 @@ def _batches(rng: np.random.Generator, n_terms: int, entries: int, per_batch: in
         }
         keys = sorted(pairs)
         batches.append(
-            (
+            batch_of(
                 np.array([t for t, _ in keys], dtype=np.int32),
                 np.array([d for _, d in keys], dtype=np.int32),
                 np.array([pairs[k] for k in keys], dtype=np.uint8),
+                first * N_LANGS,
             )
         )
     return batches
@@ -38,7 +39,7 @@ def test_tables_from_batches_match_one_sort_of_every_posting(seed, per_batch):
     n_terms = 40  # some terms have no posting at all
     batches = _batches(rng, n_terms, 120, per_batch)
     terms = np.concatenate([b[0] for b in batches])
-    docs = np.concatenate([b[1] for b in batches])
+    docs = np.concatenate([b[1].astype(np.int32) + b[3] for b in batches])
     codes = np.concatenate([b[2] for b in batches])
     order = np.lexsort((docs, terms))
     terms, docs, codes = terms[order], docs[order], codes[order]
@@ -68,3 +69,18 @@ def test_no_postings_at_all():
     weak, strong, df, max_code = from_batches([], 4, N_LANGS)
     assert weak.offsets.tolist() == strong.offsets.tolist() == [0, 0, 0, 0, 0]
     assert len(weak.docs) == len(strong.docs) == 0 and not df.any() and not max_code.any()
+
+
+def test_documents_are_held_in_16_bits_while_building_when_they_fit():
+    small = batch_of(
+        np.array([0, 1], np.int32),
+        np.array([3000, 3100], np.int32),
+        np.array([1, 4], np.uint8),
+        3000,
+    )
+    large = batch_of(
+        np.array([0], np.int32), np.array([3000 + 2**16], np.int32), np.array([2], np.uint8), 3000
+    )
+    assert small[1].dtype == np.uint16 and large[1].dtype != np.uint16
+    weak, strong, _, _ = from_batches([small, large], 2, N_LANGS)
+    assert weak.docs.tolist() == [3000, 3000 + 2**16] and strong.docs.tolist() == [3100]

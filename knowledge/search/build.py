@@ -10,7 +10,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.model import Entry
-from knowledge.search.postings import Postings, entry_counts, from_batches, grow, with_added
+from knowledge.search.postings import (
+    Postings,
+    batch_of,
+    entry_counts,
+    from_batches,
+    grow,
+    with_added,
+)
 from knowledge.search.tokenise import tokenise
 from knowledge.search.tuning import STRONG
 from knowledge.search.vocabulary import Vocabulary
@@ -76,7 +83,7 @@ def fresh(entries: tuple[Entry, ...], languages: tuple[str, ...]) -> Tables:
     parts = []
     for start in range(0, count, _BATCH):
         batch = list(enumerate(entries[start : start + _BATCH], start))
-        parts.append(tokenise(batch, languages, vocab, phrases, 0))
+        parts.append(batch_of(*tokenise(batch, languages, vocab, phrases, 0), start * n_langs))
     weak, strong, df, max_code = from_batches(parts, len(vocab), n_langs)
     return Tables(
         vocab=vocab,

@@ -108,8 +108,20 @@ def _runs(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, np.diff(np.append(starts, len(terms)))
 
 
+Batch = tuple[np.ndarray, np.ndarray, np.ndarray, int]  # terms, docs - base, codes, base
+
+
+def batch_of(terms: np.ndarray, docs: np.ndarray, codes: np.ndarray, base: int) -> Batch:
+    """A batch of postings kept small while the others are tokenised: documents as
+    16-bit offsets from `base` (a multiple of the number of languages) when they fit."""
+    offsets = docs - base
+    if len(offsets) and int(offsets.max()) < 2**16 and int(offsets.min()) >= 0:
+        offsets = offsets.astype(np.uint16)
+    return terms, offsets, codes, base
+
+
 def from_batches(
-    batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]], n_terms: int, n_langs: int
+    batches: list[Batch], n_terms: int, n_langs: int
 ) -> tuple[Postings, Postings, np.ndarray, np.ndarray]:
     """(body postings, title-and-keyword postings, entries per term, heaviest code per
     term) from batches of postings, each sorted by (term, doc), docs ascending from one
@@ -122,7 +134,7 @@ def from_batches(
     counts = (np.zeros(n_terms, dtype=np.int64), np.zeros(n_terms, dtype=np.int64))
     df = np.zeros(n_terms, dtype=np.int64)
     max_code = np.zeros(n_terms, dtype=np.uint8)
-    for terms, docs, codes in batches:
+    for terms, docs, codes, _ in batches:
         strong = codes == STRONG
         for table, mask in enumerate((~strong, strong)):
             starts, lengths = _runs(terms[mask])
@@ -138,7 +150,7 @@ def from_batches(
     weak_codes = np.empty(int(offsets[0][-1]), dtype=np.uint8)
     cursors = [o[:-1].copy() for o in offsets]
     while batches:
-        terms, docs, codes = batches.pop(0)
+        terms, docs, codes, base = batches.pop(0)
         strong = codes == STRONG
         for table, mask in enumerate((~strong, strong)):
             these = terms[mask]
@@ -146,7 +158,7 @@ def from_batches(
             # Each posting goes to its term's cursor plus its place in the term's run.
             place = np.arange(len(these), dtype=np.int64) - np.repeat(starts, lengths)
             where = cursors[table][these] + place
-            out_docs[table][where] = docs[mask]
+            out_docs[table][where] = docs[mask].astype(np.int32) + base
             if table == 0:
                 weak_codes[where] = codes[mask]
             cursors[table][these[starts]] += lengths
