@@ -211,7 +211,7 @@ class Ranker:
         """(The weighted score of the RERANK-th best entry so far, 0 if fewer entries
         were touched; the documents touched). A document below it can never be among
         the RERANK best entries, whatever else it would score."""
-        touched = self._distinct(found)
+        touched = self._distinct(found, total)
         want = RERANK * self.n_langs
         if touched.size < RERANK:
             return 0.0, touched
@@ -230,11 +230,14 @@ class Ranker:
                 return value, touched
         return 0.0, touched
 
-    def _distinct(self, found: list[np.ndarray]) -> np.ndarray:
+    def _distinct(self, found: list[np.ndarray], total: np.ndarray) -> np.ndarray:
         """The documents in `found`, each once, without sorting: the last write of each
-        document's position wins."""
+        document's position wins. When most documents were touched, reading the scores
+        is cheaper: every document with a score (a touched one without is no candidate)."""
         if len(found) == 1:
             return found[0]
+        if sum(len(d) for d in found) * 4 > self.n_docs:
+            return np.flatnonzero(total)
         touched = np.concatenate(found)
         marker = self.scratch.marker()
         positions = np.arange(len(touched), dtype=np.int32)
@@ -299,7 +302,7 @@ class Ranker:
             values = total[docs]
             total.fill(0.0)
         else:
-            docs = self._distinct(found)
+            docs = self._distinct(found, total)
             values = total[docs] * weights[docs]
             total[docs] = 0.0
             keep = values > 0
