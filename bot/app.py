@@ -226,6 +226,15 @@ class PrivateBot(ExtBot):
         await self._pace.after(bool(updates), waiting, time.monotonic() - started)
         return updates
 
+    async def _do_post(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
+        result = await super()._do_post(endpoint, data, **kwargs)
+        if isinstance(result, dict) and "reply_markup" in result:
+            # Telegram echoes the keyboard of every message sent or edited; nothing reads
+            # it back, and turning it into button objects was about a tenth of the work
+            # an update costs (bench: the update path).
+            result = {key: value for key, value in result.items() if key != "reply_markup"}
+        return result
+
     async def send_message(self, chat_id: Any, text: str, *args: Any, **kwargs: Any) -> Any:
         if self._outgoing is not None:
             text = self._outgoing.text(chat_id, text)
