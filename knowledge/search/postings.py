@@ -36,9 +36,9 @@ class Postings:
         New documents have higher numbers than every existing one, so appending each at
         the end of its term keeps every term sorted; nothing else moves but a memcpy.
         """
-        offsets = grow(self.offsets, n_terms + 1, fill=self.offsets[-1])
         if len(terms) == 0:
-            return Postings(self.docs, self.codes, offsets)
+            return self.grown(n_terms)
+        offsets = self.grown(n_terms).offsets
         at = offsets[terms.astype(np.int64) + 1]
         out_docs = np.insert(self.docs, at, docs)
         out_codes = None
@@ -47,6 +47,10 @@ class Postings:
         out_offsets = offsets.copy()
         out_offsets[1:] += np.cumsum(np.bincount(terms, minlength=n_terms))
         return Postings(out_docs, out_codes, out_offsets)
+
+    def grown(self, n_terms: int) -> Postings:
+        """The same postings (shared, not copied) with room for terms up to `n_terms`."""
+        return Postings(self.docs, self.codes, grow(self.offsets, n_terms + 1, self.offsets[-1]))
 
     @classmethod
     def empty(cls, with_codes: bool) -> Postings:
@@ -82,7 +86,7 @@ def with_added(
     A publish copies only the second table, so rebuilding after one new tip costs
     what the tips added since the last full build hold, not every posting of the base.
     """
-    main = tables[0].with_added(terms[:0], docs[:0], None, n_terms)  # shared, not copied
+    main = tables[0].grown(n_terms)
     recent = tables[1] if len(tables) > 1 else Postings.empty(main.codes is not None)
     recent = recent.with_added(terms, docs, codes, n_terms)
     if len(recent.docs) == 0:
@@ -100,8 +104,8 @@ def merged(tables: tuple[Postings, ...], n_terms: int) -> Postings:
     return table
 
 
-def _runs(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each run of equal terms starts in sorted `terms`, and how long it is."""
+def runs(terms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values starts in sorted `terms`, and how long it is."""
     if len(terms) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     starts = np.flatnonzero(np.concatenate([[True], terms[1:] != terms[:-1]]))
@@ -137,8 +141,9 @@ def from_batches(
     for terms, docs, codes, _ in batches:
         strong = codes == STRONG
         for table, mask in enumerate((~strong, strong)):
-            starts, lengths = _runs(terms[mask])
-            counts[table][terms[mask][starts]] += lengths
+            these = terms[mask]
+            starts, lengths = runs(these)
+            counts[table][these[starts]] += lengths
         df += entry_counts(terms, docs, n_langs, n_terms)
         np.maximum.at(max_code, terms, codes)
     offsets = []
@@ -154,7 +159,7 @@ def from_batches(
         strong = codes == STRONG
         for table, mask in enumerate((~strong, strong)):
             these = terms[mask]
-            starts, lengths = _runs(these)
+            starts, lengths = runs(these)
             # Each posting goes to its term's cursor plus its place in the term's run.
             place = np.arange(len(these), dtype=np.int64) - np.repeat(starts, lengths)
             where = cursors[table][these] + place

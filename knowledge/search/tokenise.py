@@ -8,6 +8,7 @@ import numpy as np
 
 from knowledge.model import Entry
 from knowledge.normalize import fold, words
+from knowledge.search.postings import runs
 from knowledge.search.tuning import STRONG
 from knowledge.search.vocabulary import Vocabulary
 
@@ -98,6 +99,5 @@ def _unique(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(keys) == 0:
         return keys, np.zeros(0, dtype=np.int64)
     keys = np.sort(keys)
-    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
-    counts = np.diff(np.append(starts, len(keys)))
+    starts, counts = runs(keys)
     return keys[starts], counts
