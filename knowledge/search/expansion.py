@@ -11,6 +11,7 @@ from knowledge.search.spelling import FuzzyTables, fuzzy_cutoff
 from knowledge.search.tuning import (
     EXPANSION_CACHE,
     EXPANSION_LIMIT,
+    INFLECTION_LETTERS,
     NEIGHBOUR_FACTOR,
     PREFIX_SCAN,
     PREFIX_SIMILARITY,
@@ -77,13 +78,22 @@ class Expander:
                 merged[term] = max(merged.get(term, 0.0), similarity)
         ranked = sorted(merged.items(), key=lambda kv: -kv[1])[: EXPANSION_LIMIT * 2]
         caps = dict.fromkeys(merged, 1.0)
+        # A word the index knows stands for itself first: a longer word it begins, or a
+        # close spelling, may match too but never weighs more than the word typed (in a
+        # large base "free" would otherwise answer as the rarer "freezes").
+        typed = [float(idf[t]) for t in map(self.vocab.ids.get, (word, root)) if self._live(t)]
+        if typed:
+            ceiling = max(typed)
+            for term in caps:
+                if idf[term] > ceiling:
+                    caps[term] = ceiling / float(idf[term])
         if rare:
             common = [t for t, _ in ranked if df[t] >= NEIGHBOUR_FACTOR * seen]
             if common:
                 ceiling = max(float(idf[t]) for t in common)
                 for term, _ in ranked:
                     if df[term] < NEIGHBOUR_FACTOR * seen and idf[term] > ceiling:
-                        caps[term] = ceiling / float(idf[term])
+                        caps[term] = min(caps[term], ceiling / float(idf[term]))
         result = tuple((term, similarity, caps[term]) for term, similarity in ranked)
         if keep and own is not None:
             if len(self.cache) >= EXPANSION_CACHE:
@@ -92,9 +102,11 @@ class Expander:
         return result
 
     def _known(self, word: str) -> bool:
-        term = self.vocab.ids.get(word)
+        return self._live(self.vocab.ids.get(word))
+
+    def _live(self, term: int | None) -> bool:
         df = self.stats.df
-        return term is not None and term < len(df) and df[term] > 0
+        return term is not None and term < len(df) and bool(df[term] > 0)
 
     def _df_of(self, word: str) -> int:
         term = self.vocab.ids.get(word)
@@ -106,15 +118,21 @@ class Expander:
         misspellings; a rare word's (`more_than` entries) only if far more common."""
         found: dict[int, float] = {}
         ids = self.vocab.ids
-        if self._known(word):
+        known = self._known(word)
+        if known:
             found[ids[word]] = 1.0
         vocabulary = self.vocabulary
         if len(word) >= 4:
+            # A word the index knows begins its own inflections ("condon", "condones");
+            # one it does not know may be cut short, and begins any longer word.
+            longest = len(word) + INFLECTION_LETTERS if known else None
             start = bisect.bisect_left(vocabulary, word)
             for i in range(start, min(start + PREFIX_SCAN, len(vocabulary))):
-                if not vocabulary[i].startswith(word):
+                longer = vocabulary[i]
+                if not longer.startswith(word):
                     break
-                found.setdefault(ids[vocabulary[i]], PREFIX_SIMILARITY)
+                if longest is None or len(longer) <= longest:
+                    found.setdefault(ids[longer], PREFIX_SIMILARITY)
         cutoff = fuzzy_cutoff(len(word)) if fuzzy else None
         if cutoff is not None:
             df = self.stats.df

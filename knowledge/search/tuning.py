@@ -10,6 +10,9 @@ BODY_WEIGHT = 1.0
 OTHER_LANGUAGE_FACTOR = 0.85
 PREFIX_SIMILARITY = 0.9
 PREFIX_SCAN = 40
+# Letters an inflection adds to a known word ("-es", "-ing"): longer words it begins are
+# other words ("free", "freezes"; "trans", "transporte").
+INFLECTION_LETTERS = 2
 RERANK = 30
 RERANK_SHARE = 0.25
 MIN_SCORE = 18.0

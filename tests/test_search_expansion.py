@@ -1,0 +1,64 @@
+"""What a query word stands for: the word typed first, its inflections, and longer or
+misspelled words only where they cannot outweigh it."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+from knowledge.loader import load_or_raise
+from knowledge.model import Entry, Snapshot, Text
+from knowledge.search import SearchIndex
+from knowledge.taxonomy import EXAMPLE_REGION
+
+
+@functools.cache
+def _template() -> Entry:
+    shipped = load_or_raise()
+    return next(e for e in shipped.entries if EXAMPLE_REGION not in e.regions)
+
+
+def entry(number: int, title: str, body: str = "") -> Entry:
+    text = Text(title=title, body=body or title, keywords=())
+    return dataclasses.replace(
+        _template(), id=f"e{number:04d}", texts={"en": text, "es": text}, origin="test"
+    )
+
+
+def index_of(*entries: Entry) -> SearchIndex:
+    return SearchIndex(Snapshot(entries=entries, regions=load_or_raise().regions))
+
+
+def ids(hits) -> list[str]:
+    return [hit.entry.id for hit in hits]
+
+
+def filler(count: int, word: str, start: int) -> list[Entry]:
+    return [entry(start + n, f"{word} note {n}", f"{word} and other words") for n in range(count)]
+
+
+def test_a_rarer_longer_word_does_not_outrank_the_word_typed():
+    # "free" is common, "freezes" rare: the rarer word would weigh more if it counted as
+    # "free" at its own rarity.
+    common = filler(40, "free", 100)
+    wanted = entry(1, "Free legal advice")
+    other = entry(2, "Account freezes and frozen payments")
+    index = index_of(other, wanted, *common)
+    assert "e0002" not in ids(index.search("free legal", lang="en", limit=3))
+    assert ids(index.search("free legal", lang="en", limit=1)) == ["e0001"]
+
+
+def test_a_known_word_still_finds_its_inflections():
+    index = index_of(entry(1, "Condones gratis"), entry(2, "Otra cosa"))
+    assert ids(index.search("condon", lang="es", limit=3)) == ["e0001"]
+
+
+def test_a_known_word_does_not_stand_for_other_words_it_begins():
+    index = index_of(entry(1, "Transporte nocturno"), entry(2, "Trans health clinic"))
+    assert ids(index.search("trans", lang="en", limit=3)) == ["e0002"]
+
+
+def test_a_word_cut_short_still_finds_the_longer_word():
+    # "transpor" is no word of the content: someone stopped typing.
+    index = index_of(entry(1, "Transporte nocturno"), entry(2, "Trans health clinic"))
+    assert ids(index.search("transpor", lang="es", limit=3)) == ["e0001"]
