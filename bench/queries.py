@@ -1,4 +1,10 @@
-"""The queries searches are timed and judged on: the search-quality set, misspelled, hostile."""
+"""The queries searches are timed and judged on: the search-quality set, misspelled, hostile.
+
+Queries are read as the bot reads a message before it searches (knowledge.words): slang
+is put in the content's words, a query clearly in another language is searched in that
+language, and a crisis query that opens Need help now is answered by it. Every engine
+compared gets the same reading, so the figures compare search engines, not word lists.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import yaml
 
 from bench.synthetic import misspell
 from knowledge.search import Hit
+from knowledge.words import Words, shipped_words
 
 # The search-quality set lives with the benchmark (the tests read it from here too).
 QUALITY_DIR = Path(__file__).resolve().parent / "data" / "search_quality"
@@ -17,15 +24,48 @@ QUALITY_DIR = Path(__file__).resolve().parent / "data" / "search_quality"
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    text: str
-    lang: str
+    text: str  # what is searched: the words typed, as the bot reads them
+    lang: str  # the language searched in
     topics: tuple[str, ...]
     misspelled: bool = False
+    typed: str = ""  # as written in the set (or misspelled from it)
+    phone: str = ""  # the language of the phone it is typed on
+    # A crisis query that opens Need help now (or puts it first): the crisis lines
+    # answer it whatever the search finds.
+    help_now: bool = False
+    crisis: bool = False  # the set marks it as someone in crisis
 
 
-def load_quality(directory: Path | None = None) -> list[Query]:
-    """Every query of the search-quality set, as written."""
+def read(
+    typed: str,
+    phone: str,
+    topics: tuple[str, ...],
+    *,
+    crisis: bool = False,
+    misspelled: bool = False,
+    words: Words | None = None,
+) -> Query:
+    """A query as the bot reads it before searching (see the module's docstring)."""
+    words = words if words is not None else shipped_words()
+    reading = words.read(typed, phone)
+    lang = reading.language or phone
+    text = words.rewrite(typed, lang) or typed
+    return Query(
+        text,
+        lang,
+        topics,
+        misspelled,
+        typed=typed,
+        phone=phone,
+        help_now=crisis and reading.urgent is not None,
+        crisis=crisis,
+    )
+
+
+def load_quality(directory: Path | None = None, words: Words | None = None) -> list[Query]:
+    """Every query of the search-quality set, read as the bot reads it."""
     where = directory or QUALITY_DIR
+    words = words if words is not None else shipped_words()
     files = sorted(Path(where).glob("*.yaml"))
     if not files:
         raise FileNotFoundError(
@@ -35,13 +75,28 @@ def load_quality(directory: Path | None = None) -> list[Query]:
     for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for item in data.get("queries", []):
-            found.append(Query(str(item["q"]), str(item["lang"]), tuple(item["topics"])))
+            topics = tuple(item["topics"])
+            crisis = bool(item.get("crisis", False))
+            found.append(
+                read(str(item["q"]), str(item["lang"]), topics, crisis=crisis, words=words)
+            )
     return found
 
 
-def misspelled(queries: Iterable[Query], seed: int) -> list[Query]:
-    """Each query as typed in a hurry (see `synthetic.misspell`)."""
-    return [Query(misspell(q.text, seed), q.lang, q.topics, True) for q in queries]
+def misspelled(queries: Iterable[Query], seed: int, words: Words | None = None) -> list[Query]:
+    """Each query as typed in a hurry (see `synthetic.misspell`), read again."""
+    words = words if words is not None else shipped_words()
+    return [
+        read(
+            misspell(q.typed, seed),
+            q.phone,
+            q.topics,
+            crisis=q.crisis,
+            misspelled=True,
+            words=words,
+        )
+        for q in queries
+    ]
 
 
 def sample(queries: Sequence[Query], count: int) -> list[Query]:
@@ -53,7 +108,10 @@ def sample(queries: Sequence[Query], count: int) -> list[Query]:
 
 
 def is_hit(hits: Sequence[Hit], query: Query, top: int = 3) -> bool:
-    """Whether an entry of a wanted topic is among the first `top` hits."""
+    """Whether an entry of a wanted topic is among the first `top` hits, or Need help
+    now answers the query before them."""
+    if query.help_now:
+        return True
     wanted = set(query.topics)
     return any(wanted & set(hit.entry.topics) for hit in hits[:top])
 

@@ -389,6 +389,9 @@ def bench_search(
         )
     report.note(
         f"Search figures: {len(plain)} quality queries and as many misspelled variants, "
+        "read as the bot reads a message first (bench/queries.py: slang in the content's "
+        "words, the query's own language, a crisis query answered by Need help now), the "
+        "same reading for every engine; "
         f"limit {LIMIT}, no region, each pass on a fresh index (cold caches); p50 and p99 are "
         f"medians over {passes} passes of each pass's percentile, so one preemption does not "
         f"set them; queries are cut to {MAX_QUERY_CHARS} characters before any work. Peak "

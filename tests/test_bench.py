@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 
 from bench import process_bench, search_bench, updates_bench
-from bench.queries import hostile, is_hit, load_quality, misspelled, sample
+from bench.queries import hostile, is_hit, load_quality, misspelled, read, sample
 from bench.report import Figure, Report, Target, percentile
 from bench.synthetic import grow, misspell, synthetic_entries, write_content
 from bot.content import load_snapshot
@@ -385,6 +385,25 @@ def test_topic_entries_equal_the_snapshot_scan(bases):
             for show in (False, True):
                 want = snapshot.in_topic(topic, region, show_examples=show)
                 assert index.topic_entries(topic, region, show_examples=show) == want
+
+
+def test_queries_are_read_as_the_bot_reads_them_for_every_engine():
+    """Slang gets the content's word, the query's own language is searched, and a crisis
+    query is answered by Need help now whatever a search finds; a plain query is not."""
+    slang = read("5 0 took my phone", "en", ("phone-search",))
+    assert slang.typed == "5 0 took my phone" and "police" in slang.text.split()
+    assert read("donde consigo condones gratis", "en", ("sexual-health",)).lang == "es"
+    assert read("警察拦住我", "en", ("police-encounters",)).lang == "zh"
+    crisis = read("sos", "en", ("crisis-support",), crisis=True)
+    assert crisis.help_now and is_hit([], crisis)
+    assert not read("sos", "en", ("crisis-support",)).help_now  # the set must say crisis
+    assert not is_hit([], read("free lawyer", "en", ("legal-aid",)))
+    plain = load_quality()
+    again = misspelled(plain, 11)
+    changed = sum(t.typed != p.typed for t, p in zip(again, plain, strict=True))
+    assert changed >= 0.9 * len(plain)  # misspelled from what was typed, then read again
+    assert [t.crisis for t in again] == [p.crisis for p in plain]
+    assert sum(q.help_now for q in plain) >= 20
 
 
 def test_queries_of_any_content_return_bounded_ranked_hits(shipped):
