@@ -21,15 +21,16 @@ STOPWORDS: frozenset[str] = frozenset(
     como que qué cual cuál quien quién cuando cuándo donde dónde porque es son fue era ser
     estar estoy esta está están he ha han hay yo me mi mis tu tus te se su sus nos nuestro
     le les este esta estos estas ese esa eso muy mas más ya no ni tengo tiene puedo puede
-    quiero necesito hacer hago algo alguien q k x
+    quiero necesito hacer hago algo alguien q k x soy consigo conseguir
     """.split()
 ) | frozenset(
     # Portuguese, Romanian and French: the little words a query of a few words is mostly
     # made of, which would otherwise outweigh the one word that says what is needed.
     """
     eu voce meu minha seu sua um uma os as do da dos das na nos nas pra pro isso isto esse
-    essa ele ela mim tô ta tb vc
+    essa ele ela mim tô ta tb vc onde oq faco
     sa ma mi dupa aici acum pot poate vreau sunt este cum unde care cu din pe si nu fiu imi
+    gasesc
     ti il ii lui ei al ale asta acest aceasta n
     je j tu il elle on nous vous ils elles le les l une des du d et ou mon mes ton tes son
     ses ce c ca qu qui quoi est suis es ai dans pour par avec sans sur pas ne se s m t y moi
