@@ -4,9 +4,10 @@ Each synthetic entry is a shipped entry (its kind, topics, regions, flags and da
 `dataclasses.replace`) with new words in every language: a body, title and keywords of
 the template's own lengths, drawn mostly from the template's own words (tips about the
 same topic use the same words) and otherwise from the whole shipped text of that
-language, with word frequencies as they are. Some entries name a place (a made-up word
-from a pool that grows with the base, as real local tips name streets and towns), and one
-body word in a hundred carries a typo, as text written by peers does; both make the
+language, with word frequencies as they are (a Chinese word: two characters). Some
+entries name a place (a made-up word from a pool that grows with the base, as real local
+tips name streets and towns), and one body word in a hundred carries a typo, as text
+written by peers does; both make the
 vocabulary grow with the base, as it would.
 
 The base of size n is the shipped entries plus the first n - len(shipped) synthetic ones,
@@ -44,9 +45,28 @@ _SYLLABLES = (
 ).split()
 
 
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{3,}")
+
+
 def words(text: str) -> list[str]:
-    """The words of a text, without markup, digits or punctuation."""
-    return _WORD.findall(text)
+    """The words of a text, without markup, digits or punctuation. Chinese is written
+    without spaces, so a run of ideographs is cut into pieces of two (most Chinese words
+    are two characters), not kept whole as a clause other entries would then repeat."""
+    found = _WORD.findall(text)
+    if not _HAN_RUN.search(text):
+        return found
+    out: list[str] = []
+    for word in found:
+        pos = 0
+        for run in _HAN_RUN.finditer(word):
+            if run.start() > pos:
+                out.append(word[pos : run.start()])
+            chars = run.group()
+            out.extend(chars[i : i + 2] for i in range(0, len(chars), 2))
+            pos = run.end()
+        if pos < len(word):
+            out.append(word[pos:])
+    return out
 
 
 @dataclasses.dataclass(frozen=True)
