@@ -62,3 +62,13 @@ def test_a_word_cut_short_still_finds_the_longer_word():
     # "transpor" is no word of the content: someone stopped typing.
     index = index_of(entry(1, "Transporte nocturno"), entry(2, "Trans health clinic"))
     assert ids(index.search("transpor", lang="es", limit=3)) == ["e0001"]
+
+
+def test_a_misspelling_is_one_slip_from_a_word_of_up_to_seven_letters():
+    index = index_of(entry(1, "Police stop"), entry(2, "Housing help"))
+    assert ids(index.search("polcie", lang="en", limit=3)) == ["e0001"]  # one swap
+    # Letters enough in common, but two slips away: more likely another word than this.
+    assert ids(index.search("polcei", lang="en", limit=3)) == []
+    # A long word may hold two.
+    long_word = index_of(entry(1, "Immigration lawyer"), entry(2, "Housing help"))
+    assert ids(long_word.search("imigraton", lang="en", limit=3)) == ["e0001"]

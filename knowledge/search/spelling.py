@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from knowledge.search.tuning import EXPANSION_LIMIT, FUZZY_LENGTH_WINDOW
 from knowledge.search.vocabulary import Vocabulary, signature
@@ -36,6 +37,12 @@ def fuzzy_cutoff(length: int) -> float | None:
     if length <= 5:
         return 80.0
     return 74.0
+
+
+def max_edits(length: int) -> int:
+    """Most slips a misspelling of a word this long may hold: most misspellings are one
+    letter added, dropped, changed or two swapped; long words may hold two."""
+    return 1 if length <= 7 else 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +147,8 @@ class FuzzyTables:
             return []
         choices = self.words[chosen].tolist()
         matches = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        edits = max_edits(size)
+        matches = [m for m in matches if OSA.distance(word, m[0], score_cutoff=edits) <= edits]
         # The best EXPANSION_LIMIT of each length, shortest length first, as ranked.
         by_length: dict[int, list[tuple[int, float]]] = {}
         for _, score, i in matches:
