@@ -72,3 +72,18 @@ def test_a_misspelling_is_one_slip_from_a_word_of_up_to_seven_letters():
     # A long word may hold two.
     long_word = index_of(entry(1, "Immigration lawyer"), entry(2, "Housing help"))
     assert ids(long_word.search("imigraton", lang="en", limit=3)) == ["e0001"]
+
+
+def test_three_hits_show_different_things_when_scores_are_close():
+    from knowledge.search.ranking import SAME_TOPICS, _varied
+
+    a, b, c = entry(1, "a"), entry(2, "b"), entry(3, "c")
+    b = dataclasses.replace(b, topics=a.topics)  # about the same as a
+    c = dataclasses.replace(c, topics=("money",) if a.topics != ("money",) else ("housing",))
+    close = [(90.0, a), (89.0, b), (88.0, c)]
+    assert [e.id for _, e in _varied(close, 3)] == ["e0001", "e0003", "e0002"]
+    # Scores are kept, only the order changes; a clearly better hit keeps its place.
+    assert sorted(s for s, _ in _varied(close, 3)) == [88.0, 89.0, 90.0]
+    far = [(90.0, a), (89.0, b), (89.0 * SAME_TOPICS - 1, c)]
+    assert [e.id for _, e in _varied(far, 3)] == ["e0001", "e0002", "e0003"]
+    assert [e.id for _, e in _varied(close, 1)] == ["e0001"]

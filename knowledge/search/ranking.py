@@ -79,6 +79,8 @@ class _Part:
 PRUNE_FROM = 4096
 STRONG_WEIGHT = float(CODE_WEIGHTS[STRONG])
 BOUND_MARGIN = 1.001
+# A hit about the same topics as one above it counts this share of its score when ordered.
+SAME_TOPICS = 0.85
 
 
 class Ranker:
@@ -363,4 +365,26 @@ class Ranker:
         if ranked:
             floor = ranked[0][0] * RELATIVE_FLOOR
             ranked = [pair for pair in ranked if pair[0] >= floor]
-        return [Hit(entry, round(s, 1)) for s, entry in ranked[:limit]]
+        return [Hit(entry, round(s, 1)) for s, entry in _varied(ranked, limit)]
+
+
+def _varied(ranked: list[tuple[float, Entry]], limit: int) -> list[tuple[float, Entry]]:
+    """The best `limit` hits, an entry about what earlier hits are about (the same
+    topics) placed after a close one about something else: a person scanning three
+    results on a phone sees the different things a few words can mean, not one thing
+    three times. Scores are kept; only the order changes."""
+    left = list(ranked)
+    shown: set[tuple[str, ...]] = set()
+    out: list[tuple[float, Entry]] = []
+    while left and len(out) < limit:
+        best = max(
+            range(len(left)),
+            key=lambda i: (
+                left[i][0] * (SAME_TOPICS if left[i][1].topics in shown else 1.0),
+                -i,
+            ),
+        )
+        score, entry = left.pop(best)
+        shown.add(entry.topics)
+        out.append((score, entry))
+    return out
