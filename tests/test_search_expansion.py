@@ -87,3 +87,11 @@ def test_three_hits_show_different_things_when_scores_are_close():
     far = [(90.0, a), (89.0, b), (89.0 * SAME_TOPICS - 1, c)]
     assert [e.id for _, e in _varied(far, 3)] == ["e0001", "e0002", "e0003"]
     assert [e.id for _, e in _varied(close, 1)] == ["e0001"]
+
+
+def test_short_words_with_one_slip_are_found():
+    index = index_of(entry(1, "Kids and custody"), entry(2, "Housing help"))
+    assert ids(index.search("kads", lang="en", limit=3)) == ["e0001"]  # a letter changed
+    assert ids(index.search("kdis", lang="en", limit=3)) == ["e0001"]  # two swapped
+    assert ids(index.search("kid", lang="en", limit=3)) == ["e0001"]  # one dropped
+    assert ids(index.search("ki", lang="en", limit=3)) == []  # too short to guess

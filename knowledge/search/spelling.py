@@ -31,12 +31,12 @@ else:  # numpy < 2.0
 
 
 def fuzzy_cutoff(length: int) -> float | None:
-    """How close a misspelling must be; very short words must match exactly."""
-    if length <= 3:
+    """How close (rapidfuzz ratio) a word within `max_edits` slips of a word this long
+    can be, at the least: a quick test before the slips are counted. Words of one or two
+    letters must match exactly."""
+    if length <= 2:
         return None
-    if length <= 5:
-        return 80.0
-    return 74.0
+    return math.floor(100.0 * (length - max_edits(length)) / length) - 0.5
 
 
 def max_edits(length: int) -> int:
