@@ -95,3 +95,16 @@ def test_short_words_with_one_slip_are_found():
     assert ids(index.search("kdis", lang="en", limit=3)) == ["e0001"]  # two swapped
     assert ids(index.search("kid", lang="en", limit=3)) == ["e0001"]  # one dropped
     assert ids(index.search("ki", lang="en", limit=3)) == []  # too short to guess
+
+
+def test_every_kind_of_slip_counts_the_same():
+    index = index_of(entry(1, "Police stop"), entry(2, "Housing help"))
+    vocabulary = index._expander.vocabulary
+
+    def police(query: str) -> float:
+        return dict((vocabulary[n], s) for n, s in index.expand(query)).get("police", 0.0)
+
+    # A letter dropped, two swapped, one changed, one added: one slip each.
+    assert 0 < police("plice") == police("polcie") == police("polixe") == police("poliice") < 1
+    assert police("police") == 1.0
+    assert ids(index.search("polcie", lang="en", limit=3)) == ["e0001"]

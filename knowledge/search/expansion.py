@@ -15,6 +15,7 @@ from knowledge.search.tuning import (
     NEIGHBOUR_FACTOR,
     PREFIX_SCAN,
     PREFIX_SIMILARITY,
+    SLIP_SIMILARITY,
 )
 from knowledge.search.vocabulary import Vocabulary
 
@@ -136,8 +137,8 @@ class Expander:
         cutoff = fuzzy_cutoff(len(word)) if fuzzy else None
         if cutoff is not None:
             df = self.stats.df
-            for term, score in self.fuzzy.matches(word, cutoff):
+            for term, slips in self.fuzzy.matches(word, cutoff):
                 if more_than and df[term] < NEIGHBOUR_FACTOR * more_than:
                     continue  # a rare word's neighbours count only if far more common
-                found[term] = max(found.get(term, 0.0), (score / 100.0) ** 2)
+                found[term] = max(found.get(term, 0.0), SLIP_SIMILARITY**slips)
         return list(found.items())

@@ -113,9 +113,10 @@ class FuzzyTables:
             tables = [np.insert(c, at, v) for c, v in zip(tables, row, strict=True)]
         return FuzzyTables.of(*tables)
 
-    def matches(self, word: str, cutoff: float) -> list[tuple[int, float]]:
-        """Close misspellings of `word` as (term, score): the best few of each length near
-        its own, shortest length first.
+    def matches(self, word: str, cutoff: float) -> list[tuple[int, int]]:
+        """Close misspellings of `word` as (term, slips): the best few of each length near
+        its own, shortest length first. A slip is a letter added, dropped or changed, or
+        two letters swapped; each counts the same, whichever it is.
 
         Only words that share enough letters with `word` can reach the cutoff (the
         similarity is 2 * LCS / (len1 + len2), and a letter one word lacks cannot be in
@@ -148,12 +149,14 @@ class FuzzyTables:
         choices = self.words[chosen].tolist()
         matches = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
         edits = max_edits(size)
-        matches = [m for m in matches if OSA.distance(word, m[0], score_cutoff=edits) <= edits]
+        # Fewest slips first (closest by ratio among equals, as rapidfuzz ranked them).
+        counted = [(OSA.distance(word, found, score_cutoff=edits), i) for found, _, i in matches]
+        counted = sorted((pair for pair in counted if pair[0] <= edits), key=lambda p: p[0])
         # The best EXPANSION_LIMIT of each length, shortest length first, as ranked.
-        by_length: dict[int, list[tuple[int, float]]] = {}
-        for _, score, i in matches:
+        by_length: dict[int, list[tuple[int, int]]] = {}
+        for slips, i in counted:
             at = int(chosen[i])
             bucket = by_length.setdefault(int(all_lengths[at]), [])
             if len(bucket) < EXPANSION_LIMIT:
-                bucket.append((int(self.terms[at]), score))
+                bucket.append((int(self.terms[at]), slips))
         return [pair for length in sorted(by_length) for pair in by_length[length]]

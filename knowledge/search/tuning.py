@@ -9,6 +9,8 @@ KEYWORD_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
 OTHER_LANGUAGE_FACTOR = 0.85
 PREFIX_SIMILARITY = 0.9
+# A misspelling's similarity per slip (see spelling.py): one slip 0.81, two 0.66.
+SLIP_SIMILARITY = 0.81
 PREFIX_SCAN = 40
 # Letters an inflection adds to a known word ("-es", "-ing"): longer words it begins are
 # other words ("free", "freezes"; "trans", "transporte").
