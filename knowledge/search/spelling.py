@@ -41,8 +41,9 @@ def fuzzy_cutoff(length: int) -> float | None:
 
 def max_edits(length: int) -> int:
     """Most slips a misspelling of a word this long may hold: most misspellings are one
-    letter added, dropped, changed or two swapped; long words may hold two."""
-    return 1 if length <= 7 else 2
+    letter added, dropped, changed or two swapped; longer words may hold more, as words
+    spelled as they sound do ("streetlite")."""
+    return 1 if length <= 5 else 2 if length <= 8 else 3
 
 
 @dataclass(frozen=True, slots=True)
