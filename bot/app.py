@@ -123,6 +123,30 @@ def _complete(update: Update) -> bool:
     )
 
 
+# Methods whose answer is the message sent or edited.
+_MESSAGE_METHODS = ("send", "edit")
+# What Lantern reads of a message it sent or edited: its id and chat, to delete it later
+# (/wipe, check-ins, channel posts). Telegram echoes the whole message back (text, its
+# formatting, the keyboard, the bot's own user); turning all of that into objects nobody
+# reads was about half the work of an update (bench: the update path).
+_MESSAGE_KEYS = ("message_id", "date", "chat", "message_thread_id")
+_CHAT_KEYS = ("id", "type")
+
+
+def _is_message(result: object) -> bool:
+    return (
+        isinstance(result, dict) and "message_id" in result and isinstance(result.get("chat"), dict)
+    )
+
+
+def _as_read(message: dict[str, Any]) -> dict[str, Any]:
+    """The answer for a message sent or edited, with only what Lantern reads of it."""
+    kept = {key: message[key] for key in _MESSAGE_KEYS if key in message}
+    chat = message["chat"]
+    kept["chat"] = {key: chat[key] for key in _CHAT_KEYS if key in chat}
+    return kept
+
+
 async def _readable(method: str, call: Awaitable[Any]) -> Any:
     """The call's result; an answer the library cannot turn into objects (a server that
     departs from the Bot API) becomes AnswerUnreadable: the call *was* carried out, so
@@ -228,11 +252,8 @@ class PrivateBot(ExtBot):
 
     async def _do_post(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
         result = await super()._do_post(endpoint, data, **kwargs)
-        if isinstance(result, dict) and "reply_markup" in result:
-            # Telegram echoes the keyboard of every message sent or edited; nothing reads
-            # it back, and turning it into button objects was about a tenth of the work
-            # an update costs (bench: the update path).
-            result = {key: value for key, value in result.items() if key != "reply_markup"}
+        if endpoint.startswith(_MESSAGE_METHODS) and _is_message(result):
+            return _as_read(result)
         return result
 
     async def send_message(self, chat_id: Any, text: str, *args: Any, **kwargs: Any) -> Any:
