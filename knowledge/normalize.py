@@ -28,13 +28,13 @@ STOPWORDS: frozenset[str] = frozenset(
     # made of, which would otherwise outweigh the one word that says what is needed.
     """
     eu voce meu minha seu sua um uma os as do da dos das na nos nas pra pro isso isto esse
-    essa ele ela mim tô ta tb vc onde oq faco
+    essa ele ela mim tô ta tb vc onde oq faco quero preciso posso tenho fazer acho
     sa ma mi dupa aici acum pot poate vreau sunt este cum unde care cu din pe si nu fiu imi
     gasesc
     ti il ii lui ei al ale asta acest aceasta n
     je j tu il elle on nous vous ils elles le les l une des du d et ou mon mes ton tes son
     ses ce c ca qu qui quoi est suis es ai dans pour par avec sans sur pas ne se s m t y moi
-    toi comment
+    toi comment veux veut peux peut faire dois aller
     """.split()
 ) | frozenset(
     # Chinese: pairs of characters that are question words and fillers ("怎么办" gives
