@@ -109,3 +109,12 @@ def test_every_kind_of_slip_counts_the_same():
     assert 0 < police("plice") == police("polcie") == police("polixe") == police("poliice") < 1
     assert police("police") == 1.0
     assert ids(index.search("polcie", lang="en", limit=3)) == ["e0001"]
+
+
+def test_a_misspelled_little_word_of_a_question_goes_as_stopwords_do():
+    index = index_of(entry(1, "Police stop"), entry(2, "Wheat bread"))
+    # "whhat" is "what" with a slip, not "wheat": it says nothing about what is asked.
+    assert ids(index.search("whhat police", lang="en", limit=3)) == ["e0001"]
+    assert ids(index.search("witout police", lang="en", limit=3)) == ["e0001"]
+    # Alone, it is all there is to go on.
+    assert ids(index.search("whhat", lang="en", limit=3)) == ["e0002"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import bisect
 
-from knowledge.normalize import stem
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from knowledge.normalize import STOPWORDS, stem
 from knowledge.search.postings import TermStats
 from knowledge.search.spelling import FuzzyTables, fuzzy_cutoff
 from knowledge.search.tuning import (
@@ -102,6 +105,18 @@ class Expander:
             self.cache[self.vocab.words[own]] = result
         return result
 
+    def meant(self, words: list[str]) -> list[str]:
+        """The query words that say what is asked: a word the content does not know (or
+        knows from a handful of entries, their own slips), one slip from a little word of
+        a question ("whhat", "witout"), is that little word, and goes as stopwords do
+        (unless nothing else is left)."""
+        rare = self.stats.rare_df
+        kept = [w for w in words if not (self._df_of_either(w) <= rare and _near_stopword(w))]
+        return kept or words
+
+    def _df_of_either(self, word: str) -> int:
+        return max(self._df_of(word), self._df_of(stem(word)))
+
     def _known(self, word: str) -> bool:
         return self._live(self.vocab.ids.get(word))
 
@@ -142,3 +157,20 @@ class Expander:
                     continue  # a rare word's neighbours count only if far more common
                 found[term] = max(found.get(term, 0.0), SLIP_SIMILARITY**slips)
         return list(found.items())
+
+
+# Stopwords near each length, for telling a misspelled one (words of four letters or
+# more: a shorter word one slip from a stopword is as likely a short word of the content).
+_STOPWORDS_NEAR: dict[int, tuple[str, ...]] = {
+    length: tuple(sorted(w for w in STOPWORDS if abs(len(w) - length) <= 1))
+    for length in range(4, 1 + max(map(len, STOPWORDS)) + 1)
+}
+
+
+def _near_stopword(word: str) -> bool:
+    """Whether `word` is one slip from a stopword. Nothing is remembered: what people
+    type is never kept (privacy invariant)."""
+    near = _STOPWORDS_NEAR.get(len(word)) if len(word) >= 4 else None
+    if not near:
+        return False
+    return process.extractOne(word, near, scorer=OSA.distance, score_cutoff=1) is not None

@@ -158,7 +158,7 @@ class SearchIndex:
         words = query_tokens(query)
         if not words or not self.entries or limit <= 0:
             return []
-        return self._rank(words, lang, region, limit, show_examples)
+        return self._rank(self._expander.meant(words), lang, region, limit, show_examples)
 
     def _rank(
         self, words: list[str], lang: str, region: str | None, limit: int, show_examples: bool
