@@ -83,10 +83,12 @@ def test_three_hits_show_different_things_when_scores_are_close():
     c = dataclasses.replace(c, topics=("money",) if a.topics != ("money",) else ("housing",))
     close = [(90.0, a), (89.0, b), (88.0, c)]
     assert [e.id for _, e in _varied(close, 3)] == ["e0001", "e0003", "e0002"]
-    # Scores are kept, only the order changes; a clearly better hit keeps its place.
-    assert sorted(s for s, _ in _varied(close, 3)) == [88.0, 89.0, 90.0]
+    # Each is scored as it was placed, so scores still fall down the list.
+    assert [s for s, _ in _varied(close, 3)] == [90.0, 88.0, 89.0 * SAME_TOPICS]
+    # A clearly better hit about the same keeps its place.
     far = [(90.0, a), (89.0, b), (89.0 * SAME_TOPICS - 1, c)]
     assert [e.id for _, e in _varied(far, 3)] == ["e0001", "e0002", "e0003"]
+    assert [s for s, _ in _varied(far, 3)] == [90.0, 89.0 * SAME_TOPICS, 89.0 * SAME_TOPICS - 1]
     assert [e.id for _, e in _varied(close, 1)] == ["e0001"]
 
 

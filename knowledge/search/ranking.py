@@ -370,21 +370,17 @@ class Ranker:
 
 def _varied(ranked: list[tuple[float, Entry]], limit: int) -> list[tuple[float, Entry]]:
     """The best `limit` hits, an entry about what earlier hits are about (the same
-    topics) placed after a close one about something else: a person scanning three
-    results on a phone sees the different things a few words can mean, not one thing
-    three times. Scores are kept; only the order changes."""
+    topics) counted at SAME_TOPICS of its score: placed after a close one about something
+    else, so a person scanning three results on a phone sees the different things a few
+    words can mean, not one thing three times. Each hit's score is the one it was placed
+    by, so scores still fall down the list (each step can only lower what is left)."""
     left = list(ranked)
     shown: set[tuple[str, ...]] = set()
     out: list[tuple[float, Entry]] = []
     while left and len(out) < limit:
-        best = max(
-            range(len(left)),
-            key=lambda i: (
-                left[i][0] * (SAME_TOPICS if left[i][1].topics in shown else 1.0),
-                -i,
-            ),
-        )
-        score, entry = left.pop(best)
+        placed = [s * (SAME_TOPICS if e.topics in shown else 1.0) for s, e in left]
+        best = max(range(len(left)), key=lambda i: (placed[i], -i))
+        _, entry = left.pop(best)
         shown.add(entry.topics)
-        out.append((score, entry))
+        out.append((placed[best], entry))
     return out
