@@ -162,7 +162,10 @@ def _leading(counts: dict[str, int], lang: str) -> str | None:
     if not counts:
         return None
     best = max(counts, key=lambda code: (counts[code], code == lang))
-    if best != lang and counts[best] <= counts.get(lang, 0):
+    # Another language only when it leads every other, the phone's included: one word
+    # of Portuguese and one of Spanish in a Romanian message say neither.
+    others = max((n for code, n in counts.items() if code != best), default=0)
+    if best != lang and counts[best] <= max(others, counts.get(lang, 0)):
         return None
     return best
 

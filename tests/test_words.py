@@ -36,6 +36,8 @@ def test_the_language_of_a_query():
     assert words.read("narcan", "es").language is None  # one word of both: no switch
     # The interface language wins a tie: a mixed query stays where the person is.
     assert words.read("police policia", "es").language in (None, "es")
+    # Two other languages level with each other: neither is clearly the query's.
+    assert words.read("o sa-mi ia copilul", "ro").language is None
 
 
 def test_crisis_and_small_talk():
