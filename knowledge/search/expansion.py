@@ -71,9 +71,9 @@ class Expander:
         # vocabulary, so they never outlive the search (privacy invariant: no cache
         # keyed or filled by what people type beyond the words of the content).
         own = self.vocab.ids.get(word)
-        keep = own is not None and own < len(df) and bool(df[own] > 0)
+        keep = self._live(own)
         root = stem(word)
-        seen = max(self._df_of(word), self._df_of(root))
+        seen = self._df_of_either(word)
         rare = 0 < seen <= self.stats.rare_df
         fuzzy = seen == 0 or rare
         merged: dict[int, float] = {}
