@@ -120,3 +120,28 @@ def test_a_misspelled_little_word_of_a_question_goes_as_stopwords_do():
     assert ids(index.search("witout police", lang="en", limit=3)) == ["e0001"]
     # Alone, it is all there is to go on.
     assert ids(index.search("whhat", lang="en", limit=3)) == ["e0002"]
+
+
+def test_of_spellings_as_close_the_word_in_more_entries_is_the_one_meant():
+    # Eight words one slip from "cose", each in one tip (a peer's slip, a name), and
+    # "code" in many: "cose" must stand for "code", the likeliest meant, although the
+    # rarer words come first in the alphabet and only a few close words are tried.
+    rare = ["aose", "bose", "case", "cise", "cmse", "coae", "cobe", "cole"]
+    entries = [entry(n, f"{word} note", f"{word} and more") for n, word in enumerate(rare)]
+    codes = [entry(100 + n, f"Phone code {n}", "unlock code for the phone") for n in range(30)]
+    index = index_of(*entries, *codes)
+    vocabulary = index._expander.vocabulary
+    assert "code" in {vocabulary[n] for n, _ in index.expand("cose")}
+    assert any(i.startswith("e01") for i in ids(index.search("phone cose", lang="en", limit=10)))
+
+
+def test_a_word_known_only_from_a_few_tips_is_also_the_common_word_it_is_one_slip_from():
+    # 1,000 tips; "cleint" (a slip peers make) is in 4, "client" in 200. A query typed
+    # with the same slip finds the tips about clients, not only the ones with the slip.
+    slips = [entry(n, f"Cleint note {n}", "the cleint and the weather") for n in range(4)]
+    wanted = entry(10, "Screening a client before a date", "screening client safety")
+    clients = [entry(100 + n, f"Client payment {n}", "client money") for n in range(199)]
+    screening = [entry(400 + n, f"Screening guide {n}", "screening calls") for n in range(100)]
+    rest = [entry(600 + n, f"Other subject {n}", "other words") for n in range(696)]
+    index = index_of(*slips, wanted, *clients, *screening, *rest)
+    assert ids(index.search("screening cleint", lang="en", limit=3))[0] == "e0010"

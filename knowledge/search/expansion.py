@@ -80,7 +80,9 @@ class Expander:
         for form in dict.fromkeys((word, root)):
             for term, similarity in self._similar(form, fuzzy=fuzzy, more_than=seen):
                 merged[term] = max(merged.get(term, 0.0), similarity)
-        ranked = sorted(merged.items(), key=lambda kv: -kv[1])[: EXPANSION_LIMIT * 2]
+        # Of words as close, the commoner is the likelier one meant.
+        ranked = sorted(merged.items(), key=lambda kv: (-kv[1], -int(df[kv[0]])))
+        ranked = ranked[: EXPANSION_LIMIT * 2]
         caps = dict.fromkeys(merged, 1.0)
         # A word the index knows stands for itself first: a longer word it begins, or a
         # close spelling, may match too but never weighs more than the word typed (in a
@@ -152,7 +154,7 @@ class Expander:
         cutoff = fuzzy_cutoff(len(word)) if fuzzy else None
         if cutoff is not None:
             df = self.stats.df
-            for term, slips in self.fuzzy.matches(word, cutoff):
+            for term, slips in self.fuzzy.matches(word, cutoff, df):
                 if more_than and df[term] < NEIGHBOUR_FACTOR * more_than:
                     continue  # a rare word's neighbours count only if far more common
                 found[term] = max(found.get(term, 0.0), SLIP_SIMILARITY**slips)

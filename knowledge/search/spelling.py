@@ -114,10 +114,12 @@ class FuzzyTables:
             tables = [np.insert(c, at, v) for c, v in zip(tables, row, strict=True)]
         return FuzzyTables.of(*tables)
 
-    def matches(self, word: str, cutoff: float) -> list[tuple[int, int]]:
+    def matches(self, word: str, cutoff: float, df: np.ndarray) -> list[tuple[int, int]]:
         """Close misspellings of `word` as (term, slips): the best few of each length near
         its own, shortest length first. A slip is a letter added, dropped or changed, or
-        two letters swapped; each counts the same, whichever it is.
+        two letters swapped; each counts the same, whichever it is. Of words as many slips
+        away, the ones in more entries (`df`) come first: a commoner word is the likelier
+        one meant ("cose" is "code" or "case" before "cosa" in a handful of tips).
 
         Only words that share enough letters with `word` can reach the cutoff (the
         similarity is 2 * LCS / (len1 + len2), and a letter one word lacks cannot be in
@@ -150,9 +152,12 @@ class FuzzyTables:
         choices = self.words[chosen].tolist()
         matches = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
         edits = max_edits(size)
-        # Fewest slips first (closest by ratio among equals, as rapidfuzz ranked them).
         counted = [(OSA.distance(word, found, score_cutoff=edits), i) for found, _, i in matches]
-        counted = sorted((pair for pair in counted if pair[0] <= edits), key=lambda p: p[0])
+        terms = self.terms
+        counted = sorted(
+            (pair for pair in counted if pair[0] <= edits),
+            key=lambda p: (p[0], -int(df[terms[chosen[p[1]]]])),
+        )
         # The best EXPANSION_LIMIT of each length, shortest length first, as ranked.
         by_length: dict[int, list[tuple[int, int]]] = {}
         for slips, i in counted:

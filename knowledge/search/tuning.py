@@ -27,7 +27,7 @@ EXPANSION_CACHE = 4096
 FUZZY_LENGTH_WINDOW = 2
 # A known word in at most this share of entries (at least 2) may be a typo of a close
 # neighbour at least NEIGHBOUR_FACTOR times as common (see expansion.py).
-RARE_SHARE = 0.0005
+RARE_SHARE = 0.005
 NEIGHBOUR_FACTOR = 10
 
 # Weight code of a (document, word) posting. Body words weigh more the more often they
