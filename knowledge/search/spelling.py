@@ -132,21 +132,24 @@ class FuzzyTables:
         mine_count = int(letters).bit_count()
         starts = self.starts
         longest = len(starts) - 2
-        picks: list[np.ndarray] = []
-        for length in range(max(1, size - FUZZY_LENGTH_WINDOW), size + FUZZY_LENGTH_WINDOW + 1):
-            if length > longest:
-                break
-            lo, hi = starts[length], starts[length + 1]
-            if hi <= lo:
-                continue
-            # The fewest letters (the LCS) a word of this length must share to reach the
-            # cutoff; neither word may lack more of the other's letters than that allows.
-            need = math.ceil(cutoff * (size + length) / 200.0 - 1e-9)
-            common = popcount(all_signatures[lo:hi] & mine).astype(np.int16)
-            ok = common >= mine_count - size + need
-            ok &= common - all_counts[lo:hi] >= need - length
-            picks.append(lo + np.flatnonzero(ok))
-        chosen = np.concatenate(picks) if picks else np.zeros(0, dtype=np.int64)
+        shortest = max(1, size - FUZZY_LENGTH_WINDOW)
+        widest = min(size + FUZZY_LENGTH_WINDOW, longest)
+        if widest < shortest:
+            return []
+        # Words of every length in the window at once: one slice, as laid out by length.
+        lo, hi = starts[shortest], starts[widest + 1]
+        if hi <= lo:
+            return []
+        lengths = all_lengths[lo:hi]
+        # The fewest letters (the LCS) a word of each length must share to reach the
+        # cutoff; neither word may lack more of the other's letters than that allows.
+        window = np.arange(shortest, widest + 1)
+        needs = np.ceil(cutoff * (size + window) / 200.0 - 1e-9).astype(np.int16)
+        need = needs[lengths - shortest]
+        common = popcount(all_signatures[lo:hi] & mine).astype(np.int16)
+        ok = common >= mine_count - size + need
+        ok &= common - all_counts[lo:hi] >= need - lengths
+        chosen = lo + np.flatnonzero(ok)
         if chosen.size == 0:
             return []
         choices = self.words[chosen].tolist()
