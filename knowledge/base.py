@@ -86,7 +86,7 @@ class KnowledgeBase:
 
     def read(self, query: str, lang: str) -> Reading:
         """What a message says before any search: urgency, small talk, its language."""
-        return self.words.read(query, lang)
+        return self.words.read(query, lang, known=self._state.index.knows)
 
     def search(
         self,

@@ -9,18 +9,25 @@ are one phrase, and is matched as whole words: "cop" does not match inside "copy
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from knowledge.loader import DEFAULT_CONTENT_DIR, WORDS_FILE, Problem, read_yaml
-from knowledge.normalize import MAX_QUERY_CHARS, has_han, words
+from knowledge.normalize import MAX_QUERY_CHARS, STOPWORDS, has_han, words
 from knowledge.taxonomy import LANGUAGES
 
 SMALL_TALK_KINDS = ("greeting", "thanks", "menu", "okay")
 # Longest phrase, in words, that the file may hold: matching cost stays small and fixed.
 MAX_PHRASE_WORDS = 6
+
+# A crisis word typed with one slip ("mrir", "resira", "ehlp") is that word, from this
+# many letters (a shorter word one slip from another is as likely another word).
+SLIP_FROM = 4
 
 Phrase = tuple[str, ...]
 Urgency = Literal["now", "alone"]
@@ -53,14 +60,21 @@ class Words:
     markers: Mapping[str, str] = field(default_factory=dict)  # word -> its language
     filler: frozenset[str] = frozenset()  # words that never change what a message means
 
-    def read(self, text: str, lang: str) -> Reading:
-        """How to read `text` typed by someone whose interface is in `lang`."""
+    def read(self, text: str, lang: str, known: Callable[[str], bool] | None = None) -> Reading:
+        """How to read `text` typed by someone whose interface is in `lang`.
+
+        With `known` (whether a word is a word of the content), a crisis word typed with
+        a slip counts as that word, unless the word typed is itself one the content
+        knows: someone in danger types fast, but "looked in" is not "locked in".
+        """
         found = words(text[:MAX_QUERY_CHARS])
         urgent: Urgency | None = None
         covered = [False] * len(found)
+        exact = [(word,) for word in found]
+        options = exact if known is None else self._crisis_slips(found, known)
         # Every place is tried, overlaps too: "help me pego" holds "help me" and "me pego".
         for i in range(len(found)):
-            match = _match_at(found, i, self.crisis)
+            match = self._crisis_at(options, i)
             if match is not None:
                 covered[i : i + len(match[0])] = [True] * len(match[0])
                 if urgent != "now":
@@ -110,6 +124,49 @@ class Words:
             i += len(phrase)
         # The person's own words first: when a query is cut to size, theirs stay.
         return " ".join(dict.fromkeys([*kept, *added]))
+
+    @functools.cached_property
+    def _crisis_index(self) -> tuple[dict[str, list[Phrase]], tuple[str, ...]]:
+        """Crisis phrases by their first word, longest first; and the words of crisis
+        phrases long enough to be typed with a slip."""
+        by_first: dict[str, list[Phrase]] = {}
+        for phrase in sorted(self.crisis, key=len, reverse=True):
+            by_first.setdefault(phrase[0], []).append(phrase)
+        every = {word for phrase in self.crisis for word in phrase}
+        return by_first, tuple(sorted(w for w in every if len(w) >= SLIP_FROM))
+
+    def _crisis_slips(
+        self, found: list[str], known: Callable[[str], bool]
+    ) -> list[tuple[str, ...]]:
+        """For each word of `found`, the crisis words it may be: itself, and any crisis
+        word one slip from it when it is no word of the content nor a little word.
+        Nothing is kept (privacy invariant)."""
+        _, long_enough = self._crisis_index
+        options = []
+        for word in found:
+            if len(word) < SLIP_FROM or word in STOPWORDS or known(word):
+                options.append((word,))
+                continue
+            close = process.extract(word, long_enough, scorer=OSA.distance, score_cutoff=1)
+            options.append((word, *(crisis_word for crisis_word, _, _ in close)))
+        return options
+
+    def _crisis_at(self, options: list[tuple[str, ...]], i: int) -> tuple[Phrase, Urgency] | None:
+        """The longest crisis phrase starting at word `i`, each of its words one of the
+        words that word may be."""
+        by_first, _ = self._crisis_index
+        best: Phrase | None = None
+        for first in options[i]:
+            for phrase in by_first.get(first, ()):
+                if best is not None and len(phrase) <= len(best):
+                    break
+                rest = options[i + 1 : i + len(phrase)]
+                if len(rest) == len(phrase) - 1 and all(
+                    word in choices for word, choices in zip(phrase[1:], rest, strict=True)
+                ):
+                    best = phrase
+                    break
+        return None if best is None else (best, self.crisis[best])
 
     def _only(self, found: list[str], covered: list[bool]) -> bool:
         """Whether every word was matched, or is one that changes nothing ("please")."""

@@ -160,6 +160,10 @@ async def test_a_card_opened_from_help_now_goes_back_to_it(bot):
         ("socorro", "es"),
         ("emergencia", "es"),
         ("ayudaaa porfa", "es"),
+        # Typed in a hurry: a slip in a crisis word of four letters or more still counts.
+        ("ehlp", "en"),
+        ("emergecy", "en"),
+        ("socrro", "es"),
     ],
 )
 async def test_crisis_words_alone_open_need_help_now(bot, words, lang):
@@ -177,6 +181,9 @@ async def test_crisis_words_alone_open_need_help_now(bot, words, lang):
         ("tengo miedo de un cliente", "es", None),
         ("hes going to hurt me", "en", None),
         ("me quiere matar", "es", None),
+        ("frieend not breatning", "en", "overdose"),
+        ("mi amnga no rspira q hgao", "es", "overdose"),
+        ("me quiiero mrir ya", "es", None),
     ],
 )
 async def test_urgent_words_put_need_help_now_first(bot, words, lang, expected):

@@ -53,6 +53,56 @@ def test_crisis_and_small_talk():
     assert words.read("hola necesito condones", "es").small_talk is None
 
 
+def _shipped_knows():
+    from knowledge.loader import load_or_raise
+    from knowledge.search import SearchIndex
+
+    return SearchIndex(load_or_raise()).knows
+
+
+def test_a_crisis_word_typed_with_a_slip_still_says_what_it_says():
+    words, knows = shipped_words(), _shipped_knows()
+    # Someone in danger types fast: each of these is one slip from a crisis phrase.
+    assert words.read("me quiiero mrir", "es", known=knows).urgent is not None
+    assert words.read("mi amnga no rspira q hgao", "es", known=knows).urgent == "now"
+    assert words.read("me tieene enlerrada", "es", known=knows).urgent is not None
+    assert words.read("i wsnt to die", "en", known=knows).urgent is not None  # want/wont/isnt
+    assert words.read("ehlp", "en", known=knows).urgent == "alone"
+    # Without knowing the content's words, only exact phrases count.
+    assert words.read("me quiiero mrir", "es").urgent is None
+    # Nothing of what was typed is kept: what reading keeps is the content's own.
+    assert "quiiero" not in repr(vars(words)) and "amnga" not in repr(vars(words))
+
+
+def test_a_word_of_the_content_is_not_taken_for_a_crisis_word_it_is_one_slip_from():
+    words, knows = shipped_words(), _shipped_knows()
+    # "rapid" is one slip from "raped", "shared" from "scared": words the content uses
+    # are what they say. Were no word known, each would read as a crisis.
+    for text in ("i got a rapid test", "i shared a room with her"):
+        assert words.read(text, "en", known=knows).urgent is None, text
+        assert words.read(text, "en", known=lambda _: False).urgent == "now", text
+    # Words of three letters must match exactly: "hot" is as likely meant as "hit".
+    assert words.read("he hot me", "en", known=lambda _: False).urgent is None
+
+
+def test_misspelled_queries_read_as_urgent_only_where_the_spelled_ones_do():
+    from bench.queries import load_quality, misspelled
+
+    words, knows = shipped_words(), _shipped_knows()
+    plain = load_quality()
+    typed = misspelled(plain, 5)
+    urgent = caught = 0
+    for spelled, slipped in zip(plain, typed, strict=True):
+        before = words.read(spelled.typed, spelled.phone, known=knows).urgent
+        after = words.read(slipped.typed, slipped.phone, known=knows).urgent
+        # Never a crisis where the same words spelled right are none (665 queries).
+        assert before is not None or after is None, (spelled.typed, slipped.typed)
+        urgent += before is not None
+        caught += before is not None and after is not None
+    # Measured: 43 of 51 (3 of them were caught by exact phrases alone).
+    assert urgent >= 50 and caught >= 40, (caught, urgent)
+
+
 def test_a_broken_words_file_is_reported_with_its_line(tmp_path: Path):
     content = tmp_path / "content"
     shutil.copytree(DEFAULT_CONTENT_DIR, content)

@@ -119,7 +119,8 @@ class Expander:
     def _df_of_either(self, word: str) -> int:
         return max(self._df_of(word), self._df_of(stem(word)))
 
-    def _known(self, word: str) -> bool:
+    def knows(self, word: str) -> bool:
+        """Whether `word` is a word of the live content."""
         return self._live(self.vocab.ids.get(word))
 
     def _live(self, term: int | None) -> bool:
@@ -136,7 +137,7 @@ class Expander:
         misspellings; a rare word's (`more_than` entries) only if far more common."""
         found: dict[int, float] = {}
         ids = self.vocab.ids
-        known = self._known(word)
+        known = self.knows(word)
         if known:
             found[ids[word]] = 1.0
         vocabulary = self.vocabulary

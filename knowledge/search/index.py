@@ -177,6 +177,10 @@ class SearchIndex:
         """
         return self._visibility.topic_entries(topic, region, show_examples)
 
+    def knows(self, word: str) -> bool:
+        """Whether `word` (folded) is a word of the content this index serves."""
+        return self._expander.knows(word)
+
     def expand(self, word: str) -> tuple[tuple[int, float], ...]:
         """Indexed words a query word stands for, as (number in `vocabulary`, similarity).
 
