@@ -155,17 +155,26 @@ class FuzzyTables:
         choices = self.words[chosen].tolist()
         matches = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
         edits = max_edits(size)
-        counted = [(OSA.distance(word, found, score_cutoff=edits), i) for found, _, i in matches]
-        terms = self.terms
-        counted = sorted(
-            (pair for pair in counted if pair[0] <= edits),
-            key=lambda p: (p[0], -int(df[terms[chosen[p[1]]]])),
+        slips = np.fromiter(
+            (OSA.distance(word, found, score_cutoff=edits) for found, _, _ in matches),
+            dtype=np.int64,
+            count=len(matches),
         )
+        near = slips <= edits
+        at = chosen[np.fromiter((i for _, _, i in matches), dtype=np.int64, count=len(matches))]
+        slips, at = slips[near], at[near]
+        terms = self.terms[at]
+        # Fewest slips first, then the word in most entries (stable: as rapidfuzz ranked).
+        order = np.lexsort((-df[terms].astype(np.int64), slips))
         # The best EXPANSION_LIMIT of each length, shortest length first, as ranked.
         by_length: dict[int, list[tuple[int, int]]] = {}
-        for slips, i in counted:
-            at = int(chosen[i])
-            bucket = by_length.setdefault(int(all_lengths[at]), [])
+        for term, length, count in zip(
+            terms[order].tolist(),
+            all_lengths[at[order]].tolist(),
+            slips[order].tolist(),
+            strict=True,
+        ):
+            bucket = by_length.setdefault(length, [])
             if len(bucket) < EXPANSION_LIMIT:
-                bucket.append((int(self.terms[at]), slips))
+                bucket.append((term, count))
         return [pair for length in sorted(by_length) for pair in by_length[length]]
