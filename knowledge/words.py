@@ -70,8 +70,7 @@ class Words:
         found = words(text[:MAX_QUERY_CHARS])
         urgent: Urgency | None = None
         covered = [False] * len(found)
-        exact = [(word,) for word in found]
-        options = exact if known is None else self._crisis_slips(found, known)
+        options = [(word,) for word in found] if known is None else self._crisis_slips(found, known)
         # Every place is tried, overlaps too: "help me pego" holds "help me" and "me pego".
         for i in range(len(found)):
             match = self._crisis_at(options, i)

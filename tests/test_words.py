@@ -3,6 +3,7 @@ any search, and a broken words file reported as `path:line: message`."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def test_crisis_and_small_talk():
     assert words.read("hola necesito condones", "es").small_talk is None
 
 
+@functools.cache
 def _shipped_knows():
     from knowledge.loader import load_or_raise
     from knowledge.search import SearchIndex
