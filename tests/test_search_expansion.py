@@ -145,3 +145,24 @@ def test_a_word_known_only_from_a_few_tips_is_also_the_common_word_it_is_one_sli
     rest = [entry(600 + n, f"Other subject {n}", "other words") for n in range(696)]
     index = index_of(*slips, wanted, *clients, *screening, *rest)
     assert ids(index.search("screening cleint", lang="en", limit=3))[0] == "e0010"
+
+
+def test_a_misspelling_weighs_as_the_likely_word_not_as_a_rare_one_further_away():
+    # "pruiba" is one slip from "prueba" (in many tips) and two from "piba" (in one).
+    # The rarer word would weigh more if it counted at its own rarity; the one meant is
+    # the common word one slip away.
+    rare = entry(1, "Piba vih", "una piba y el vih")
+    tests = [entry(100 + n, f"Prueba de vih {n}", "prueba de vih gratis") for n in range(40)]
+    rest = [entry(200 + n, f"Otro tema {n}", "vih y otras cosas") for n in range(40)]
+    index = index_of(rare, *tests, *rest)
+    expander = index._expander
+    # What each word adds to a document holding it: its rarity, similarity and cap.
+    weights = {
+        expander.vocab.words[term]: float(expander.stats.idf[term]) * similarity * cap
+        for term, similarity, cap in expander.expand("pruiba")
+    }
+    assert weights["piba"] < weights["prueba"]
+    found = ids(index.search("pruiba de vih", lang="es", limit=3))
+    assert found and all(i.startswith("e01") for i in found)
+    # Typed as itself, the rare word is what is asked for.
+    assert ids(index.search("piba vih", lang="es", limit=1)) == ["e0001"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -15,6 +16,8 @@ from knowledge.search.tuning import (
     EXPANSION_CACHE,
     EXPANSION_LIMIT,
     INFLECTION_LETTERS,
+    MEANT_DAMPING,
+    MEANT_SLIP_POWER,
     NEIGHBOUR_FACTOR,
     PREFIX_SCAN,
     PREFIX_SIMILARITY,
@@ -100,6 +103,8 @@ class Expander:
                 for term, _ in ranked:
                     if df[term] < NEIGHBOUR_FACTOR * seen and idf[term] > ceiling:
                         caps[term] = min(caps[term], ceiling / float(idf[term]))
+        if fuzzy:
+            _weigh_by_likelihood(ranked, df, caps)
         result = tuple((term, similarity, caps[term]) for term, similarity in ranked)
         if keep and own is not None:
             if len(self.cache) >= EXPANSION_CACHE:
@@ -160,6 +165,30 @@ class Expander:
                     continue  # a rare word's neighbours count only if far more common
                 found[term] = max(found.get(term, 0.0), SLIP_SIMILARITY**slips)
         return list(found.items())
+
+
+def _weigh_by_likelihood(
+    ranked: list[tuple[int, float]], df: np.ndarray, caps: dict[int, float]
+) -> None:
+    """Cap each word a misspelling may stand for by how likely it is the word meant.
+
+    A typo is likelier a slip of a common word than of a rare one, and likelier one slip
+    than two (likelihood: similarity ** MEANT_SLIP_POWER times the entries holding it).
+    Without this, a rare word two slips away outweighs the common word one slip away,
+    since a rare word weighs more ("pruiba" would answer as "piba", not "prueba"). The
+    likeliest keeps its weight; the others are scaled down gently (MEANT_DAMPING), since a
+    rarer word may still be the one meant. The word typed itself (similarity 1) is not.
+    """
+    likelihood = {
+        term: similarity**MEANT_SLIP_POWER * float(df[term])
+        for term, similarity in ranked
+        if similarity < 1.0
+    }
+    best = max(likelihood.values(), default=0.0)
+    if best <= 0.0:
+        return
+    for term, value in likelihood.items():
+        caps[term] = min(caps[term], (value / best) ** MEANT_DAMPING)
 
 
 # Stopwords near each length, for telling a misspelled one (words of four letters or
