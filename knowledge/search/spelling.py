@@ -132,8 +132,11 @@ class FuzzyTables:
         mine_count = int(letters).bit_count()
         starts = self.starts
         longest = len(starts) - 2
-        shortest = max(1, size - FUZZY_LENGTH_WINDOW)
-        widest = min(size + FUZZY_LENGTH_WINDOW, longest)
+        # A word of another length is a slip per letter longer or shorter.
+        edits = max_edits(size)
+        reach = min(FUZZY_LENGTH_WINDOW, edits)
+        shortest = max(1, size - reach)
+        widest = min(size + reach, longest)
         if widest < shortest:
             return []
         # Words of every length in the window at once: one slice, as laid out by length.
@@ -154,7 +157,6 @@ class FuzzyTables:
             return []
         choices = self.words[chosen].tolist()
         matches = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-        edits = max_edits(size)
         slips = np.fromiter(
             (OSA.distance(word, found, score_cutoff=edits) for found, _, _ in matches),
             dtype=np.int64,
