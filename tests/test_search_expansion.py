@@ -148,12 +148,12 @@ def test_a_word_known_only_from_a_few_tips_is_also_the_common_word_it_is_one_sli
 
 
 def test_a_misspelling_weighs_as_the_likely_word_not_as_a_rare_one_further_away():
-    # "pruiba" is one slip from "prueba" (in many tips) and two from "piba" (in one).
-    # The rarer word would weigh more if it counted at its own rarity; the one meant is
-    # the common word one slip away.
+    # 1,000 tips: "pruiba" is one slip from "prueba" (in 40) and two from "piba" (in
+    # one). The rarer word would weigh more if it counted at its own rarity; the one
+    # meant is the common word one slip away.
     rare = entry(1, "Piba vih", "una piba y el vih")
     tests = [entry(100 + n, f"Prueba de vih {n}", "prueba de vih gratis") for n in range(40)]
-    rest = [entry(200 + n, f"Otro tema {n}", "vih y otras cosas") for n in range(40)]
+    rest = [entry(200 + n, f"Otro tema {n}", "vih y otras cosas") for n in range(959)]
     index = index_of(rare, *tests, *rest)
     expander = index._expander
     # What each word adds to a document holding it: its rarity, similarity and cap.
@@ -166,3 +166,16 @@ def test_a_misspelling_weighs_as_the_likely_word_not_as_a_rare_one_further_away(
     assert found and all(i.startswith("e01") for i in found)
     # Typed as itself, the rare word is what is asked for.
     assert ids(index.search("piba vih", lang="es", limit=1)) == ["e0001"]
+
+
+def test_in_a_small_base_a_few_entries_more_do_not_outweigh_a_slip_less():
+    # "souvenir" is one slip from "soutenir" (in 2 tips) and two from "souvent" (in 12):
+    # so few entries say little about which is meant, the slip says more.
+    near = [entry(n, f"Soutenir {n}", "soutenir une amie") for n in range(2)]
+    far = [entry(10 + n, f"Souvent {n}", "souvent la nuit") for n in range(12)]
+    rest = [entry(100 + n, f"Autre chose {n}", "autre chose") for n in range(30)]
+    index = index_of(*near, *far, *rest)
+    expander = index._expander
+    caps = {expander.vocab.words[t]: cap for t, _, cap in expander.expand("souvenir")}
+    assert caps["soutenir"] == 1.0
+    assert caps["souvent"] < 1.0

@@ -18,6 +18,7 @@ from knowledge.search.tuning import (
     INFLECTION_LETTERS,
     MEANT_DAMPING,
     MEANT_SLIP_POWER,
+    MEANT_SMOOTHING,
     NEIGHBOUR_FACTOR,
     PREFIX_SCAN,
     PREFIX_SIMILARITY,
@@ -173,14 +174,15 @@ def _weigh_by_likelihood(
     """Cap each word a misspelling may stand for by how likely it is the word meant.
 
     A typo is likelier a slip of a common word than of a rare one, and likelier one slip
-    than two (likelihood: similarity ** MEANT_SLIP_POWER times the entries holding it).
+    than two (likelihood: similarity ** MEANT_SLIP_POWER times the entries holding it,
+    plus MEANT_SMOOTHING: in a small base, a handful of entries either way says little).
     Without this, a rare word two slips away outweighs the common word one slip away,
     since a rare word weighs more ("pruiba" would answer as "piba", not "prueba"). The
     likeliest keeps its weight; the others are scaled down gently (MEANT_DAMPING), since a
     rarer word may still be the one meant. The word typed itself (similarity 1) is not.
     """
     likelihood = {
-        term: similarity**MEANT_SLIP_POWER * float(df[term])
+        term: similarity**MEANT_SLIP_POWER * (float(df[term]) + MEANT_SMOOTHING)
         for term, similarity in ranked
         if similarity < 1.0
     }

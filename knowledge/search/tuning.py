@@ -30,9 +30,11 @@ FUZZY_LENGTH_WINDOW = 2
 RARE_SHARE = 0.005
 NEIGHBOUR_FACTOR = 10
 # How likely a word a misspelling may stand for is the one meant: similarity to this
-# power (a slip makes a word about a third as likely) times the entries holding it; each
-# word's weight is capped at its likelihood over the likeliest's, to this power.
+# power (a slip makes a word about a third as likely) times the entries holding it plus
+# MEANT_SMOOTHING; each word's weight is capped at its likelihood over the likeliest's,
+# to the power MEANT_DAMPING.
 MEANT_SLIP_POWER = 5.0
+MEANT_SMOOTHING = 5.0
 MEANT_DAMPING = 0.25
 
 # Weight code of a (document, word) posting. Body words weigh more the more often they
