@@ -64,7 +64,9 @@ class Expander:
         word is one slip away, is most likely that slip (in the query, or in the entries:
         a large base holds the same typos people type). It is matched as itself and as
         its common neighbours, and its own rarity is capped at theirs (the cap, <= 1,
-        scales its weight), so a few typo'd entries cannot outrank the word meant.
+        scales its weight), so a few typo'd entries cannot outrank the word meant. Each
+        word a misspelling may stand for is also capped by how likely it is the word
+        meant (`_weigh_by_likelihood`).
         """
         cached = self.cache.get(word)
         if cached is not None:
