@@ -1,5 +1,6 @@
-"""Close misspellings: the live words laid out by length, filtered by letter sets, then
-compared with rapidfuzz."""
+"""Close misspellings: the live words found by what is left once letters are taken out
+(deletions.py), or, for longer words, laid out by length and filtered by letter sets;
+then compared with rapidfuzz."""
 
 from __future__ import annotations
 
@@ -11,11 +12,16 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from knowledge.search.deletions import LONGEST_LOOKED_UP, SHORTEST_LOOKED_UP, Deletions
 from knowledge.search.tuning import EXPANSION_LIMIT, FUZZY_LENGTH_WINDOW
 from knowledge.search.vocabulary import Vocabulary, signature
 
 # Tables are patched word by word up to this many changed words, else recomputed.
 _PATCH_WORDS = 64
+# A word is looked up by what is left once letters are taken out (deletions.py) when at
+# least this many words have a length in its reach: below that, reading them all is as
+# fast. A base whose words never reach it keeps no deletions.
+LOOKUP_FROM = 25_000
 
 if hasattr(np, "bitwise_count"):
 
@@ -49,7 +55,8 @@ def max_edits(length: int) -> int:
 @dataclass(frozen=True, slots=True)
 class FuzzyTables:
     """Live words by (length, word): term numbers, lengths, words, letter sets, and how
-    many letters each set holds. A window of lengths is then one slice."""
+    many letters each set holds. A window of lengths is then one slice. And the strings
+    left once letters are taken out of the shorter ones (`deletions`)."""
 
     terms: np.ndarray
     lengths: np.ndarray
@@ -58,6 +65,10 @@ class FuzzyTables:
     counts: np.ndarray
     # starts[n]: where words of length n begin (words of length n are starts[n]:starts[n+1])
     starts: tuple[int, ...]
+    deletions: Deletions | None
+    spelled: tuple[str, ...]  # every term's word (the vocabulary's), by term number
+    sizes: np.ndarray  # and its length
+    letter_sets: np.ndarray  # and its letter set
 
     @classmethod
     def of(
@@ -67,23 +78,38 @@ class FuzzyTables:
         words: np.ndarray,
         signatures: np.ndarray,
         counts: np.ndarray,
+        deletions: Deletions | None,
+        spelled: tuple[str, ...],
+        letter_sets: np.ndarray,
+        sizes: np.ndarray | None = None,
     ) -> FuzzyTables:
         longest = int(lengths[-1]) if len(lengths) else 0
-        starts = np.searchsorted(lengths, np.arange(longest + 2), side="left")
-        return cls(terms, lengths, words, signatures, counts, tuple(starts.tolist()))
+        starts = tuple(np.searchsorted(lengths, np.arange(longest + 2), side="left").tolist())
+        known = 0 if sizes is None else len(sizes)
+        if known < len(spelled):
+            more = np.fromiter(map(len, spelled[known:]), dtype=np.int64)
+            sizes = more if sizes is None else np.concatenate([sizes, more])
+        columns = (terms, lengths, words, signatures, counts, starts)
+        return cls(*columns, deletions, spelled, sizes, letter_sets)
 
     @classmethod
-    def build(cls, vocabulary: tuple[str, ...], vocab: Vocabulary) -> FuzzyTables:
-        """The tables of `vocabulary` (the live words, sorted)."""
+    def build(
+        cls, vocabulary: tuple[str, ...], vocab: Vocabulary, deletions: Deletions | None = None
+    ) -> FuzzyTables:
+        """The tables of `vocabulary` (the live words, sorted); `deletions`, if given,
+        already hold every word of it (and maybe words that went)."""
         count = len(vocabulary)
         ids = np.fromiter(map(vocab.ids.__getitem__, vocabulary), dtype=np.int64, count=count)
         lengths = np.fromiter(map(len, vocabulary), dtype=np.int64, count=count)
+        if deletions is None and _worth_looking_up(lengths):
+            deletions = Deletions.build(vocabulary, ids)
         order = np.argsort(lengths, kind="stable")
         words = np.empty(count, dtype=object)
         words[:] = vocabulary
         ids = ids[order]
         signatures = vocab.signatures[ids]
-        return cls.of(ids, lengths[order], words[order], signatures, popcount(signatures))
+        columns = (ids, lengths[order], words[order], signatures, popcount(signatures))
+        return cls.of(*columns, deletions, vocab.words, vocab.signatures)
 
     def updated(
         self,
@@ -97,8 +123,12 @@ class FuzzyTables:
         A few changed words (a published tip) are patched in, which is far cheaper than
         sorting the whole vocabulary again.
         """
+        spelled = vocab.words
+        deletions = self.deletions
+        if deletions is not None:
+            deletions = deletions.with_words([(spelled[term], term) for term in came.tolist()])
         if len(came) + len(went) > _PATCH_WORDS:
-            return FuzzyTables.build(vocabulary, vocab)
+            return FuzzyTables.build(vocabulary, vocab, deletions)
         tables = [self.terms, self.lengths, self.words, self.signatures, self.counts]
         if len(went):
             keep = ~np.isin(tables[0], went)
@@ -112,71 +142,131 @@ class FuzzyTables:
             letters = vocab.signatures[term]
             row = (term, len(word), word, letters, popcount(np.array([letters]))[0])
             tables = [np.insert(c, at, v) for c, v in zip(tables, row, strict=True)]
-        return FuzzyTables.of(*tables)
+        return FuzzyTables.of(*tables, deletions, spelled, vocab.signatures, self.sizes)
 
-    def matches(self, word: str, cutoff: float, df: np.ndarray) -> list[tuple[int, int]]:
+    def matches(
+        self, word: str, cutoff: float, df: np.ndarray, *, scan: bool | None = None
+    ) -> list[tuple[int, int]]:
         """Close misspellings of `word` as (term, slips): the best few of each length near
         its own, shortest length first. A slip is a letter added, dropped or changed, or
         two letters swapped; each counts the same, whichever it is. Of words as many slips
         away, the ones in more entries (`df`) come first: a commoner word is the likelier
         one meant ("cose" is "code" or "case" before "cosa" in a handful of tips).
 
-        Only words that share enough letters with `word` can reach the cutoff (the
-        similarity is 2 * LCS / (len1 + len2), and a letter one word lacks cannot be in
-        the LCS), so a bitwise test on letter signatures leaves rapidfuzz a few words.
+        Words of SHORTEST_LOOKED_UP to LONGEST_LOOKED_UP letters, when at least
+        LOOKUP_FROM words have a length in reach, are looked up by what is left once
+        letters are taken out (deletions.py); others are found by reading every word of
+        a length in reach. Both find the same words; `scan` (True or False) chooses.
         """
         size = len(word)
-        all_lengths, all_signatures, all_counts = self.lengths, self.signatures, self.counts
-        letters = signature(word)
-        mine = np.uint64(letters)
-        mine_count = int(letters).bit_count()
+        edits = max_edits(size)
+        if scan is None:
+            scan = self._in_reach(size, edits) < LOOKUP_FROM
+        deletions = self.deletions
+        if not scan and deletions is not None and _looked_up(size):
+            terms, choices = self._candidates(deletions, word, cutoff, edits, df)
+        else:
+            terms, choices = self._scanned(word, cutoff, edits)
+        if not choices:
+            return []
+        # Fewest slips first, then the word in most entries, then as rapidfuzz ranks (the
+        # closest by ratio, then by length and word, as the tables are laid out).
+        ranked = []
+        for found, ratio, at in process.extract(
+            word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+        ):
+            slips = OSA.distance(word, found, score_cutoff=edits)
+            if slips <= edits:
+                term = terms[at]
+                ranked.append((slips, -int(df[term]), -ratio, len(found), found, term))
+        ranked.sort()
+        # The best EXPANSION_LIMIT of each length, shortest length first, as ranked.
+        by_length: dict[int, list[tuple[int, int]]] = {}
+        for slips, _, _, length, _, term in ranked:
+            bucket = by_length.setdefault(length, [])
+            if len(bucket) < EXPANSION_LIMIT:
+                bucket.append((term, slips))
+        return [pair for length in sorted(by_length) for pair in by_length[length]]
+
+    def _in_reach(self, size: int, edits: int) -> int:
+        """How many words have a length in reach of a word this long."""
+        starts = self.starts
+        reach = min(FUZZY_LENGTH_WINDOW, edits)
+        shortest = min(max(1, size - reach), len(starts) - 1)
+        widest = min(size + reach + 1, len(starts) - 1)
+        return starts[widest] - starts[shortest] if widest > shortest else 0
+
+    def _candidates(
+        self, deletions: Deletions, word: str, cutoff: float, edits: int, df: np.ndarray
+    ) -> tuple[list[int], list[str]]:
+        """(terms, words) of the live words of a length in reach that `deletions` say
+        may be within `edits` slips of `word`, and share enough letters with it (see
+        `_sharing`)."""
+        found = deletions.candidates(word, edits)
+        found = found[found < len(df)]
+        reach = min(FUZZY_LENGTH_WINDOW, edits)
+        # Words that went are still in `deletions`: only live ones (in some entry) count.
+        sizes = self.sizes[found]
+        found = found[(df[found] > 0) & (np.abs(sizes - len(word)) <= reach)]
+        letters = self.letter_sets[found]
+        found = found[_sharing(word, cutoff, self.sizes[found], letters, popcount(letters))]
+        terms = found.tolist()
+        spelled = self.spelled
+        return terms, [spelled[term] for term in terms]
+
+    def _scanned(self, word: str, cutoff: float, edits: int) -> tuple[list[int], list[str]]:
+        """(terms, words) of the live words of a length in reach that share enough
+        letters with `word` to reach the cutoff (see `_sharing`)."""
+        size = len(word)
         starts = self.starts
         longest = len(starts) - 2
         # A word of another length is a slip per letter longer or shorter.
-        edits = max_edits(size)
         reach = min(FUZZY_LENGTH_WINDOW, edits)
         shortest = max(1, size - reach)
         widest = min(size + reach, longest)
         if widest < shortest:
-            return []
+            return [], []
         # Words of every length in the window at once: one slice, as laid out by length.
         lo, hi = starts[shortest], starts[widest + 1]
         if hi <= lo:
-            return []
-        lengths = all_lengths[lo:hi]
-        # The fewest letters (the LCS) a word of each length must share to reach the
-        # cutoff; neither word may lack more of the other's letters than that allows.
-        window = np.arange(shortest, widest + 1)
-        needs = np.ceil(cutoff * (size + window) / 200.0 - 1e-9).astype(np.int16)
-        need = needs[lengths - shortest]
-        common = popcount(all_signatures[lo:hi] & mine).astype(np.int16)
-        ok = common >= mine_count - size + need
-        ok &= common - all_counts[lo:hi] >= need - lengths
-        chosen = lo + np.flatnonzero(ok)
-        if chosen.size == 0:
-            return []
-        choices = self.words[chosen].tolist()
-        matches = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-        slips = np.fromiter(
-            (OSA.distance(word, found, score_cutoff=edits) for found, _, _ in matches),
-            dtype=np.int64,
-            count=len(matches),
+            return [], []
+        window = slice(lo, hi)
+        ok = _sharing(
+            word, cutoff, self.lengths[window], self.signatures[window], self.counts[window]
         )
-        near = slips <= edits
-        at = chosen[np.fromiter((i for _, _, i in matches), dtype=np.int64, count=len(matches))]
-        slips, at = slips[near], at[near]
-        terms = self.terms[at]
-        # Fewest slips first, then the word in most entries (stable: as rapidfuzz ranked).
-        order = np.lexsort((-df[terms].astype(np.int64), slips))
-        # The best EXPANSION_LIMIT of each length, shortest length first, as ranked.
-        by_length: dict[int, list[tuple[int, int]]] = {}
-        for term, length, count in zip(
-            terms[order].tolist(),
-            all_lengths[at[order]].tolist(),
-            slips[order].tolist(),
-            strict=True,
-        ):
-            bucket = by_length.setdefault(length, [])
-            if len(bucket) < EXPANSION_LIMIT:
-                bucket.append((term, count))
-        return [pair for length in sorted(by_length) for pair in by_length[length]]
+        chosen = lo + np.flatnonzero(ok)
+        return self.terms[chosen].tolist(), self.words[chosen].tolist()
+
+
+def _looked_up(size: int) -> bool:
+    """Whether a word this long can be looked up by what is left of it (deletions.py)."""
+    return SHORTEST_LOOKED_UP <= size <= LONGEST_LOOKED_UP
+
+
+def _worth_looking_up(lengths: np.ndarray) -> bool:
+    """Whether, of words of these lengths, at least LOOKUP_FROM have a length in reach of
+    a word that can be looked up."""
+    counts = np.bincount(lengths, minlength=LONGEST_LOOKED_UP + FUZZY_LENGTH_WINDOW + 1)
+    for size in range(SHORTEST_LOOKED_UP, LONGEST_LOOKED_UP + 1):
+        reach = min(FUZZY_LENGTH_WINDOW, max_edits(size))
+        if counts[size - reach : size + reach + 1].sum() >= LOOKUP_FROM:
+            return True
+    return False
+
+
+def _sharing(
+    word: str, cutoff: float, lengths: np.ndarray, letter_sets: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """Which words (by their lengths, letter sets and how many letters each set holds)
+    share enough letters with `word` to reach the cutoff: the similarity is
+    2 * LCS / (len1 + len2), and a letter one word lacks cannot be in the LCS, so this
+    bitwise test leaves rapidfuzz a few words."""
+    size = len(word)
+    letters = signature(word)
+    # The fewest letters (the LCS) a word of each length must share to reach the cutoff;
+    # neither word may lack more of the other's letters than that allows.
+    need = np.ceil(cutoff * (size + lengths) / 200.0 - 1e-9).astype(np.int16)
+    common = popcount(letter_sets & np.uint64(letters)).astype(np.int16)
+    ok = common >= letters.bit_count() - size + need
+    ok &= common - counts >= need - lengths
+    return ok
