@@ -165,8 +165,8 @@ class Deletions:
 
     def candidates(self, word: str, slips: int) -> np.ndarray:
         """Term numbers of kept words that may be up to `slips` (1 or 2) slips from `word`
-        (of SHORTEST_LOOKED_UP to LONGEST_LOOKED_UP letters), each once; the caller
-        counts the slips."""
+        (of SHORTEST_LOOKED_UP to LONGEST_LOOKED_UP letters), some more than once (the
+        caller, which counts the slips, first keeps the few worth it)."""
         keys = np.array(keys_of(word, slips), dtype=np.uint64) << np.uint64(32)
         tables = [self.one, self.recent_one]
         if slips >= 2:
@@ -187,7 +187,7 @@ class Deletions:
             found.append(table[at])
         if not found:
             return np.zeros(0, dtype=np.int64)
-        return np.unique((np.concatenate(found) & _TERM_BITS).astype(np.int64))
+        return (np.concatenate(found) & _TERM_BITS).astype(np.int64)
 
     @property
     def nbytes(self) -> int:

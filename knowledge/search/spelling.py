@@ -172,11 +172,11 @@ class FuzzyTables:
         # Fewest slips first, then the word in most entries, then as rapidfuzz ranks (the
         # closest by ratio, then by length and word, as the tables are laid out).
         ranked = []
-        for found, ratio, at in process.extract(
-            word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+        for found, slips, at in process.extract(
+            word, choices, scorer=OSA.distance, score_cutoff=edits, limit=None
         ):
-            slips = OSA.distance(word, found, score_cutoff=edits)
-            if slips <= edits:
+            ratio = fuzz.ratio(word, found)
+            if ratio >= cutoff:
                 term = terms[at]
                 ranked.append((slips, -int(df[term]), -ratio, len(found), found, term))
         ranked.sort()
@@ -210,7 +210,8 @@ class FuzzyTables:
         found = found[(df[found] > 0) & (np.abs(sizes - len(word)) <= reach)]
         letters = self.letter_sets[found]
         found = found[_sharing(word, cutoff, self.sizes[found], letters, popcount(letters))]
-        terms = found.tolist()
+        found.sort()
+        terms = found[np.diff(found, prepend=-1) != 0].tolist()  # each once
         spelled = self.spelled
         return terms, [spelled[term] for term in terms]
 
