@@ -108,12 +108,14 @@ def _with_term(hashes: np.ndarray, owner: np.ndarray) -> np.ndarray:
     return ((hashes >> np.uint64(32)) << np.uint64(32)) | owner
 
 
-def _sorted(pieces: list[np.ndarray]) -> np.ndarray:
+def _sorted(pieces: list[np.ndarray], *, runs: bool = False) -> np.ndarray:
+    """The keys of `pieces` (emptied) in one sorted array, each once; `runs`: the pieces
+    are sorted already, so a merge of runs (timsort) is cheaper than sorting anew."""
     if not pieces:
         return np.zeros(0, dtype=np.uint64)
     merged = np.concatenate(pieces)
     pieces.clear()
-    merged.sort()
+    merged.sort(kind="stable" if runs else "quicksort")
     # A word with a letter twice leaves the same string twice ("leer" less either "e").
     if merged.size > 1:
         keep = np.empty(merged.size, dtype=bool)
@@ -121,10 +123,6 @@ def _sorted(pieces: list[np.ndarray]) -> np.ndarray:
         np.not_equal(merged[1:], merged[:-1], out=keep[1:])
         merged = merged[keep]
     return merged
-
-
-def _merged(old: np.ndarray, new: np.ndarray) -> np.ndarray:
-    return _sorted([old, new])
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +158,8 @@ class Deletions:
         one, two = _keyed(words, terms)
         if one.size + two.size > MERGE_SHARE * (self.one.size + self.two.size):
             empty = np.zeros(0, dtype=np.uint64)
-            return Deletions(_merged(self.one, one), _merged(self.two, two), empty, empty, ())
+            one, two = _sorted([self.one, one], runs=True), _sorted([self.two, two], runs=True)
+            return Deletions(one, two, empty, empty, ())
         return Deletions(self.one, self.two, one, two, recent)
 
     def candidates(self, word: str, slips: int) -> np.ndarray:
