@@ -22,8 +22,9 @@ from knowledge.search.deletions import (
     Deletions,
     keys_of,
 )
-from knowledge.search.spelling import fuzzy_cutoff, max_edits
+from knowledge.search.spelling import FuzzyTables, fuzzy_cutoff, max_edits
 from knowledge.search.tuning import EXPANSION_LIMIT, FUZZY_LENGTH_WINDOW
+from knowledge.search.vocabulary import Vocabulary
 
 
 @functools.cache
@@ -185,3 +186,30 @@ def test_recent_words_fold_into_the_main_arrays_once_they_are_a_share_of_them():
     assert not kept.recent and kept.recent_one.size == 0
     assert kept.one.size + kept.two.size > size
     assert set(kept.candidates(f"n{term - 1:05d}", 1).tolist()) >= {term - 1}
+
+
+def test_only_a_base_with_many_words_in_reach_keeps_deletions_and_looks_words_up():
+    rng = np.random.default_rng(9)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+
+    def tables(count: int) -> tuple[FuzzyTables, np.ndarray]:
+        words = sorted({"".join(rng.choice(letters, 6)) for _ in range(count)} | {"safety"})
+        vocab = Vocabulary()
+        vocab.learn(words)
+        vocab.commit()
+        df = np.ones(len(vocab), dtype=np.int64)
+        return FuzzyTables.build(tuple(words), vocab), df
+
+    small, df = tables(2_000)
+    assert small.deletions is None  # reading 2,000 words is as fast
+    assert small.spelled[small.matches("safeyt", fuzzy_cutoff(6), df)[0][0]] == "safety"
+    large, df = tables(spelling.LOOKUP_FROM + 1_000)
+    assert large.deletions is not None
+    spy = mock.patch.object(
+        Deletions, "candidates", autospec=True, side_effect=Deletions.candidates
+    )
+    with spy as looked_up:
+        found = large.matches("safeyt", fuzzy_cutoff(6), df)
+        assert looked_up.called
+    assert large.spelled[found[0][0]] == "safety"
+    assert found == large.matches("safeyt", fuzzy_cutoff(6), df, scan=True)
