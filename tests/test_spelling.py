@@ -99,6 +99,7 @@ def _taken_out(word: str, letters: int) -> set[str]:
 def test_keys_kept_and_looked_up_are_those_of_the_strings_left_with_letters_taken_out():
     words = ["police", "pólice", "abogada", "leer", "ayuda", "安全安全", "救命啊啊啊", "xyzzyxwvut"]
     words += ["ab", "救命", "abogadaslegales"]  # too short or too long to be kept
+    words += ["ay\ud800uda"]  # a lone surrogate: a code point as any other
     terms = np.arange(len(words), dtype=np.int64) * 1000 + 7
     kept = Deletions.build(words, terms)
     for word, term in zip(words, terms.tolist(), strict=True):

@@ -71,7 +71,8 @@ def _keyed(words: Sequence[str], terms: np.ndarray) -> tuple[np.ndarray, np.ndar
         if at.size == 0:
             continue
         group = "".join(words[i] for i in at.tolist())
-        codes = np.frombuffer(group.encode("utf-32-le"), dtype=np.uint32)
+        # surrogatepass: a lone surrogate is a code point as any other, as `ord` reads it.
+        codes = np.frombuffer(group.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         codes = codes.reshape(at.size, length).astype(np.uint64)
         owner = terms[at].astype(np.uint64)
         # Running sums of each letter at its own place, one place lower (a letter taken
