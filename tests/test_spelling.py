@@ -24,7 +24,7 @@ from knowledge.search.deletions import (
 )
 from knowledge.search.spelling import FuzzyTables, fuzzy_cutoff, max_edits
 from knowledge.search.tuning import EXPANSION_LIMIT, FUZZY_LENGTH_WINDOW
-from knowledge.search.vocabulary import Vocabulary
+from knowledge.search.vocabulary import Vocabulary, repeats
 
 
 @functools.cache
@@ -53,6 +53,8 @@ def test_misspellings_found_are_the_closest_and_commonest_of_every_word_in_reach
     rng = np.random.default_rng(3)
     typed = [typo(w, rng) for w in vocabulary[:: max(1, len(vocabulary) // 400)]]
     typed += ["police", "polcie", "xx", "abc", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"]
+    # Three slips in long words, letters repeated: the closer bound must keep them.
+    typed += ["streetlite", "abogaaadaas", "trabajadoraaas", "informacoin", "contrasenaa"]
     checked = 0
     for word in typed:
         cutoff = fuzzy_cutoff(len(word))
@@ -115,6 +117,17 @@ def test_keys_kept_and_looked_up_are_those_of_the_strings_left_with_letters_take
             if len(word) <= 10:
                 looked_up = {_hash(t) >> 32 for t in _taken_out(word, letters)}
                 assert set(keys_of(word, letters)) == looked_up, word
+
+
+def test_repeated_letters_are_counted_alike_word_by_word_and_a_length_at_a_time():
+    vocabulary = _index()._expander.vocabulary
+    words = np.empty(len(vocabulary) + 3, dtype=object)
+    words[:] = [*vocabulary, "aaaaaaa", "ay\ud800\ud800a", "安全安全"]
+    twice, beyond = spelling._repeats_of(words)
+    assert [(int(t), int(b)) for t, b in zip(twice, beyond, strict=True)] == [
+        repeats(word) for word in words
+    ]
+    assert repeats("aaaaaaa") == (1, 5) and repeats("leer") == (1 << 4, 0)
 
 
 def test_looking_a_misspelling_up_finds_what_reading_every_word_finds():

@@ -14,7 +14,7 @@ from rapidfuzz.distance import OSA
 
 from knowledge.search.deletions import LONGEST_LOOKED_UP, SHORTEST_LOOKED_UP, Deletions
 from knowledge.search.tuning import EXPANSION_LIMIT, FUZZY_LENGTH_WINDOW
-from knowledge.search.vocabulary import Vocabulary, signature
+from knowledge.search.vocabulary import Vocabulary, letter_bits, repeats, signature
 
 # Tables are patched word by word up to this many changed words, else recomputed.
 _PATCH_WORDS = 64
@@ -63,6 +63,10 @@ class FuzzyTables:
     words: np.ndarray  # of str objects, for rapidfuzz
     signatures: np.ndarray
     counts: np.ndarray
+    # Letters each word holds at least twice, and how many beyond the second of each: a
+    # closer bound on what two words share (`_sharing`) where letters repeat.
+    twice: np.ndarray
+    beyond: np.ndarray
     # starts[n]: where words of length n begin (words of length n are starts[n]:starts[n+1])
     starts: tuple[int, ...]
     deletions: Deletions | None
@@ -78,6 +82,8 @@ class FuzzyTables:
         words: np.ndarray,
         signatures: np.ndarray,
         counts: np.ndarray,
+        twice: np.ndarray,
+        beyond: np.ndarray,
         deletions: Deletions | None,
         spelled: tuple[str, ...],
         letter_sets: np.ndarray,
@@ -89,7 +95,7 @@ class FuzzyTables:
         if known < len(spelled):
             more = np.fromiter(map(len, spelled[known:]), dtype=np.int64)
             sizes = more if sizes is None else np.concatenate([sizes, more])
-        columns = (terms, lengths, words, signatures, counts, starts)
+        columns = (terms, lengths, words, signatures, counts, twice, beyond, starts)
         return cls(*columns, deletions, spelled, sizes, letter_sets)
 
     @classmethod
@@ -108,7 +114,9 @@ class FuzzyTables:
         words[:] = vocabulary
         ids = ids[order]
         signatures = vocab.signatures[ids]
-        columns = (ids, lengths[order], words[order], signatures, popcount(signatures))
+        words = words[order]
+        twice, beyond = _repeats_of(words)
+        columns = (ids, lengths[order], words, signatures, popcount(signatures), twice, beyond)
         return cls.of(*columns, deletions, vocab.words, vocab.signatures)
 
     def updated(
@@ -129,7 +137,15 @@ class FuzzyTables:
             deletions = deletions.with_words([(spelled[term], term) for term in came.tolist()])
         if len(came) + len(went) > _PATCH_WORDS:
             return FuzzyTables.build(vocabulary, vocab, deletions)
-        tables = [self.terms, self.lengths, self.words, self.signatures, self.counts]
+        tables = [
+            self.terms,
+            self.lengths,
+            self.words,
+            self.signatures,
+            self.counts,
+            self.twice,
+            self.beyond,
+        ]
         if len(went):
             keep = ~np.isin(tables[0], went)
             tables = [column[keep] for column in tables]
@@ -140,7 +156,8 @@ class FuzzyTables:
             hi = int(np.searchsorted(lengths, len(word), side="right"))
             at = lo + bisect.bisect_left(words[lo:hi].tolist(), word)
             letters = vocab.signatures[term]
-            row = (term, len(word), word, letters, popcount(np.array([letters]))[0])
+            count = popcount(np.array([letters]))[0]
+            row = (term, len(word), word, letters, count, *repeats(word))
             tables = [np.insert(c, at, v) for c, v in zip(tables, row, strict=True)]
         return FuzzyTables.of(*tables, deletions, spelled, vocab.signatures, self.sizes)
 
@@ -233,7 +250,12 @@ class FuzzyTables:
             return [], []
         window = slice(lo, hi)
         ok = _sharing(
-            word, cutoff, self.lengths[window], self.signatures[window], self.counts[window]
+            word,
+            cutoff,
+            self.lengths[window],
+            self.signatures[window],
+            self.counts[window],
+            (self.twice[window], self.beyond[window]),
         )
         chosen = lo + np.flatnonzero(ok)
         return self.terms[chosen].tolist(), self.words[chosen].tolist()
@@ -256,12 +278,25 @@ def _worth_looking_up(lengths: np.ndarray) -> bool:
 
 
 def _sharing(
-    word: str, cutoff: float, lengths: np.ndarray, letter_sets: np.ndarray, counts: np.ndarray
+    word: str,
+    cutoff: float,
+    lengths: np.ndarray,
+    letter_sets: np.ndarray,
+    counts: np.ndarray,
+    repeated: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Which words (by their lengths, letter sets and how many letters each set holds)
     share enough letters with `word` to reach the cutoff: the similarity is
     2 * LCS / (len1 + len2), and a letter one word lacks cannot be in the LCS, so this
-    bitwise test leaves rapidfuzz a few words."""
+    bitwise test leaves rapidfuzz a few words.
+
+    With `repeated` (the letters each word holds at least twice, and how many it holds
+    beyond the second of each), the bound is closer where letters repeat: the LCS is at
+    most the sum, over letters, of the fewer times either word holds it, which is the
+    letters both hold, plus those both hold twice, plus either word's letters beyond the
+    second of each. Long words, which may hold three slips, share most of their letters
+    once with many words; this tells most of those apart before rapidfuzz reads them.
+    """
     size = len(word)
     letters = signature(word)
     # The fewest letters (the LCS) a word of each length must share to reach the cutoff;
@@ -270,4 +305,33 @@ def _sharing(
     common = popcount(letter_sets & np.uint64(letters)).astype(np.int16)
     ok = common >= letters.bit_count() - size + need
     ok &= common - counts >= need - lengths
+    if repeated is not None:
+        twice, beyond = repeated
+        at = np.flatnonzero(ok)
+        mine_twice, mine_beyond = repeats(word)
+        shared = common[at] + popcount(twice[at] & np.uint64(mine_twice)).astype(np.int16)
+        least = need[at]
+        close = (shared + mine_beyond >= least) & (shared + beyond[at] >= least)
+        ok[at[~close]] = False
     return ok
+
+
+def _repeats_of(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`repeats` of every word (an array of str), as (uint64 letter sets, int32 counts),
+    computed a length at a time."""
+    twice = np.zeros(len(words), dtype=np.uint64)
+    beyond = np.zeros(len(words), dtype=np.int32)
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    for length in np.unique(lengths).tolist():
+        if length < 2:
+            continue
+        at = np.flatnonzero(lengths == length)
+        group = "".join(words[at].tolist()).encode("utf-32-le", "surrogatepass")
+        codes = np.frombuffer(group, dtype=np.uint32).reshape(at.size, length)
+        bits = np.sort(letter_bits(codes.astype(np.int64)), axis=1)
+        again = bits[:, 1:] == bits[:, :-1]
+        flags = np.where(again, np.left_shift(np.uint64(1), bits[:, 1:].astype(np.uint64)), 0)
+        twice[at] = np.bitwise_or.reduce(flags.astype(np.uint64), axis=1)
+        if length > 2:
+            beyond[at] = np.count_nonzero(bits[:, 2:] == bits[:, :-2], axis=1)
+    return twice, beyond

@@ -9,18 +9,42 @@ import numpy as np
 from knowledge.normalize import STOPWORDS, stem
 
 
+def letter_bit(code: int) -> int:
+    """The bit of a letter (a code point) in a letter set: a-z and digits exactly, others
+    hashed into the 28 bits left."""
+    if 97 <= code <= 122:
+        return code - 97
+    if 48 <= code <= 57:
+        return code - 48 + 26
+    return 36 + code % 28
+
+
 def signature(word: str) -> int:
-    """A 64-bit set of the letters in a word (a-z and digits exactly, others hashed)."""
+    """A 64-bit set of the letters in a word (see `letter_bit`)."""
     bits = 0
     for ch in word:
-        code = ord(ch)
-        if 97 <= code <= 122:
-            bits |= 1 << (code - 97)
-        elif 48 <= code <= 57:
-            bits |= 1 << (code - 48 + 26)
-        else:
-            bits |= 1 << (36 + code % 28)
+        bits |= 1 << letter_bit(ord(ch))
     return bits
+
+
+def repeats(word: str) -> tuple[int, int]:
+    """(the set of letters a word holds at least twice, how many letters it holds beyond
+    the second of each), by `letter_bit`."""
+    seen: dict[int, int] = {}
+    for ch in word:
+        bit = letter_bit(ord(ch))
+        seen[bit] = seen.get(bit, 0) + 1
+    twice = sum(1 << bit for bit, count in seen.items() if count >= 2)
+    return twice, sum(max(0, count - 2) for count in seen.values())
+
+
+def letter_bits(codes: np.ndarray) -> np.ndarray:
+    """`letter_bit` of every code point in an array."""
+    return np.where(
+        (codes >= 97) & (codes <= 122),
+        codes - 97,
+        np.where((codes >= 48) & (codes <= 57), codes - 48 + 26, 36 + codes % 28),
+    )
 
 
 class Vocabulary:
