@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import string
 
+import yaml
+
+from bot import i18n
 from bot.i18n import catalogue, pick_language, t
 from knowledge.taxonomy import ALL_TOPICS, CATEGORIES
 
@@ -40,3 +43,13 @@ def test_language_from_telegram_code():
     assert pick_language("fr-CA") == "fr"
     assert pick_language("de") == "en"
     assert pick_language(None) == "en"
+
+
+def test_the_strings_read_at_start_are_what_the_pure_python_reader_reads():
+    # The catalogue is read with libyaml's parser where PyYAML has it, for start-up time;
+    # it must read every file exactly as the reference reader does.
+    tables = catalogue()
+    for path in sorted(i18n.LOCALES_DIR.glob("*.yaml")):
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        table = tables[path.name.split(".")[0]]
+        assert {str(k): str(v) for k, v in data.items()}.items() <= table.items(), path
