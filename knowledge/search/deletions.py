@@ -188,7 +188,3 @@ class Deletions:
         if not found:
             return np.zeros(0, dtype=np.int64)
         return (np.concatenate(found) & _TERM_BITS).astype(np.int64)
-
-    @property
-    def nbytes(self) -> int:
-        return self.one.nbytes + self.two.nbytes + self.recent_one.nbytes + self.recent_two.nbytes

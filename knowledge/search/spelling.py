@@ -178,7 +178,8 @@ class FuzzyTables:
         size = len(word)
         edits = max_edits(size)
         if scan is None:
-            scan = self._in_reach(size, edits) < LOOKUP_FROM
+            window = self._window(size, edits)
+            scan = window.stop - window.start < LOOKUP_FROM
         deletions = self.deletions
         if not scan and deletions is not None and _looked_up(size):
             terms, choices = self._candidates(deletions, word, cutoff, edits, df)
@@ -205,13 +206,15 @@ class FuzzyTables:
                 bucket.append((term, slips))
         return [pair for length in sorted(by_length) for pair in by_length[length]]
 
-    def _in_reach(self, size: int, edits: int) -> int:
-        """How many words have a length in reach of a word this long."""
+    def _window(self, size: int, edits: int) -> slice:
+        """Where the words of a length in reach of a word this long lie in the tables (a
+        word of another length is a slip per letter longer or shorter): one slice, as
+        the tables are laid out by length."""
         starts = self.starts
         reach = min(FUZZY_LENGTH_WINDOW, edits)
         shortest = min(max(1, size - reach), len(starts) - 1)
         widest = min(size + reach + 1, len(starts) - 1)
-        return starts[widest] - starts[shortest] if widest > shortest else 0
+        return slice(starts[shortest], max(starts[shortest], starts[widest]))
 
     def _candidates(
         self, deletions: Deletions, word: str, cutoff: float, edits: int, df: np.ndarray
@@ -224,9 +227,10 @@ class FuzzyTables:
         reach = min(FUZZY_LENGTH_WINDOW, edits)
         # Words that went are still in `deletions`: only live ones (in some entry) count.
         sizes = self.sizes[found]
-        found = found[(df[found] > 0) & (np.abs(sizes - len(word)) <= reach)]
+        near = (df[found] > 0) & (np.abs(sizes - len(word)) <= reach)
+        found, sizes = found[near], sizes[near]
         letters = self.letter_sets[found]
-        found = found[_sharing(word, cutoff, self.sizes[found], letters, popcount(letters))]
+        found = found[_sharing(word, cutoff, sizes, letters, popcount(letters))]
         found.sort()
         terms = found[np.diff(found, prepend=-1) != 0].tolist()  # each once
         spelled = self.spelled
@@ -235,20 +239,9 @@ class FuzzyTables:
     def _scanned(self, word: str, cutoff: float, edits: int) -> tuple[list[int], list[str]]:
         """(terms, words) of the live words of a length in reach that share enough
         letters with `word` to reach the cutoff (see `_sharing`)."""
-        size = len(word)
-        starts = self.starts
-        longest = len(starts) - 2
-        # A word of another length is a slip per letter longer or shorter.
-        reach = min(FUZZY_LENGTH_WINDOW, edits)
-        shortest = max(1, size - reach)
-        widest = min(size + reach, longest)
-        if widest < shortest:
+        window = self._window(len(word), edits)
+        if window.stop <= window.start:
             return [], []
-        # Words of every length in the window at once: one slice, as laid out by length.
-        lo, hi = starts[shortest], starts[widest + 1]
-        if hi <= lo:
-            return [], []
-        window = slice(lo, hi)
         ok = _sharing(
             word,
             cutoff,
@@ -257,7 +250,7 @@ class FuzzyTables:
             self.counts[window],
             (self.twice[window], self.beyond[window]),
         )
-        chosen = lo + np.flatnonzero(ok)
+        chosen = window.start + np.flatnonzero(ok)
         return self.terms[chosen].tolist(), self.words[chosen].tolist()
 
 
