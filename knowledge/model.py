@@ -41,14 +41,29 @@ class Cost(StrEnum):
 Tristate = bool | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Text:
-    """An entry's words in one language."""
+    """An entry's words in one language.
+
+    Texts are equal when their words are, whatever their class: compiled content keeps
+    the body and keywords on disk until they are read (knowledge.compiled.StoredText).
+    """
 
     title: str
     body: str
     keywords: tuple[str, ...] = ()
     jurisdiction: str | None = None
+
+    def _words(self) -> tuple[str, str, tuple[str, ...], str | None]:
+        return (self.title, self.body, self.keywords, self.jurisdiction)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Text):
+            return NotImplemented
+        return self._words() == other._words()
+
+    def __hash__(self) -> int:
+        return hash(self._words())
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from bot import content as bot_content
 from bot.content import COMPILED_DIR, compiled_for, content_key, load_knowledge
 from knowledge import compiled
 from knowledge.loader import DEFAULT_CONTENT_DIR, load_or_raise
-from knowledge.model import Snapshot
+from knowledge.model import Snapshot, Text
 from knowledge.search import SearchIndex
 
 QUERIES = [
@@ -166,7 +166,19 @@ def test_broken_content_is_refused_even_with_an_older_compiled_file(content, tmp
 
 @pytest.mark.parametrize(
     "damage",
-    ["truncate", "garbage", "empty", "wrong_key", "short_array", "out_of_range", "no_meta"],
+    [
+        "truncate",
+        "garbage",
+        "empty",
+        "wrong_key",
+        "short_array",
+        "out_of_range",
+        "no_meta",
+        "text_byte",
+        "text_ends",
+        "text_missing",
+        "text_compressed",
+    ],
 )
 def test_a_damaged_compiled_file_is_ignored_and_rewritten(content, tmp_path, caplog, damage):
     store = tmp_path / "compiled"
@@ -193,6 +205,20 @@ def _damage(path, how):
         path.write_bytes(os.urandom(4096))
     elif how == "empty":
         path.write_bytes(b"")
+    elif how == "text_byte":
+        # One byte of one body changed on disk: only the texts' own check sees it, since
+        # they are read by offset, not through the archive.
+        start = _texts_start(path)
+        with path.open("r+b") as out:
+            out.seek(start + 40)
+            byte = out.read(1)
+            out.seek(start + 40)
+            out.write(bytes([byte[0] ^ 0x01]))
+    elif how == "text_compressed":
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        with path.open("wb") as out:
+            np.savez_compressed(out, **arrays)
     else:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
@@ -204,9 +230,120 @@ def _damage(path, how):
             arrays["weak_docs"] = arrays["weak_docs"] + 10**6
         elif how == "no_meta":
             del arrays["meta"]
+        elif how == "text_ends":
+            arrays["text_ends"] = arrays["text_ends"] + 1
+        elif how == "text_missing":
+            del arrays["texts"]
         with path.open("wb") as out:
             np.savez(out, **arrays)
     assert zipfile.is_zipfile(path) == (how not in ("truncate", "garbage", "empty"))
+
+
+def _texts_start(path):
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo("texts.npy")
+    with path.open("rb") as handle:
+        handle.seek(member.header_offset + 26)
+        name, extra = (
+            int.from_bytes(handle.read(2), "little"),
+            int.from_bytes(handle.read(2), "little"),
+        )
+        handle.seek(member.header_offset + 30 + name + extra)
+        np.lib.format.read_magic(handle)
+        np.lib.format.read_array_header_1_0(handle)
+        return handle.tell()
+
+
+def _reads(monkeypatch):
+    """Count the texts read from compiled files from now on."""
+    count = [0]
+    real = compiled.TextStore.read
+
+    def counted(self, at):
+        count[0] += 1
+        return real(self, at)
+
+    monkeypatch.setattr(compiled.TextStore, "read", counted)
+    return count
+
+
+def test_a_restart_leaves_bodies_on_disk_until_a_card_is_shown(content, tmp_path, monkeypatch):
+    store = tmp_path / "compiled"
+    fresh, _ = load_knowledge(content, compiled_in=store)
+    reads = _reads(monkeypatch)
+    kb, problems = load_knowledge(content, compiled_in=store)
+    assert problems == [] and reads[0] == 0
+    texts = [t for e in kb.snapshot.entries for t in e.texts.values()]
+    assert texts and all(isinstance(t, compiled.StoredText) for t in texts)
+    # Searching and listing read titles, which are in memory, not the bodies.
+    for region in (None, "us", "es"):
+        hits(kb, region)
+    kb.topic("overdose", "es")
+    assert reads[0] == 0
+    entry = kb.search("condom broke", lang="en")[0].entry
+    want = fresh.snapshot.get(entry.id).texts["en"]
+    assert entry.texts["en"].body == want.body and reads[0] == 1
+    assert entry.texts["en"].keywords == want.keywords and reads[0] == 2
+
+
+def test_stored_texts_behave_as_texts(content, tmp_path):
+    import copy
+    import pickle
+
+    store = tmp_path / "compiled"
+    fresh, _ = load_knowledge(content, compiled_in=store)
+    kb, _ = load_knowledge(content, compiled_in=store)
+    entry = kb.snapshot.entries[5]
+    stored, parsed = entry.texts["en"], fresh.snapshot.get(entry.id).texts["en"]
+    assert stored == parsed and parsed == stored and hash(stored) == hash(parsed)
+    assert repr(stored).endswith(repr(parsed)[len("Text") :])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stored.body = "changed"  # type: ignore[misc]
+    changed = dataclasses.replace(stored, title="Changed title")
+    assert type(changed) is Text
+    assert (changed.title, changed.body, changed.keywords) == (
+        "Changed title",
+        parsed.body,
+        parsed.keywords,
+    )
+    assert changed != stored
+    for copied in (copy.copy(stored), copy.deepcopy(stored), pickle.loads(pickle.dumps(stored))):
+        assert copied == parsed and not isinstance(copied, compiled.StoredText)
+
+
+def test_texts_stay_readable_when_the_file_is_replaced_or_pruned(content, tmp_path):
+    store = tmp_path / "compiled"
+    fresh, _ = load_knowledge(content, compiled_in=store)
+    kb, _ = load_knowledge(content, compiled_in=store)
+    path = compiled.path_for(store, content_key(content))
+    # Another start writes the same file anew, then the file is pruned altogether.
+    compiled.save(store, content_key(content), fresh.snapshot, fresh.index)
+    path.unlink()
+    assert kb.snapshot.entries == fresh.snapshot.entries
+
+
+def test_a_file_cut_short_while_in_use_is_an_error_not_a_crash(content, tmp_path):
+    store = tmp_path / "compiled"
+    load_knowledge(content, compiled_in=store)
+    kb, _ = load_knowledge(content, compiled_in=store)
+    path = compiled.path_for(store, content_key(content))
+    with path.open("r+b") as handle:
+        handle.truncate(_texts_start(path))
+    with pytest.raises(compiled.CompiledError, match="changed while it was in use"):
+        _ = kb.snapshot.entries[-1].texts["en"].body
+
+
+def test_a_snapshot_let_go_closes_its_file(content, tmp_path):
+    import gc
+
+    store = tmp_path / "compiled"
+    load_knowledge(content, compiled_in=store)
+    before = len(os.listdir("/proc/self/fd"))
+    kb, _ = load_knowledge(content, compiled_in=store)
+    assert len(os.listdir("/proc/self/fd")) == before + 1
+    del kb
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) == before
 
 
 def test_an_unwritable_data_directory_still_serves(content, tmp_path, caplog):
