@@ -81,12 +81,14 @@ def load_knowledge(
     show_examples: bool = False,
     compiled_in: Path | None = None,
     save: bool = True,
+    apart: bool = False,
 ) -> tuple[KnowledgeBase | None, list[str]]:
     """The knowledge base to serve, or None and every problem.
 
     With `compiled_in` (a directory), content compiled there by an earlier start is used
     when the content and the code are unchanged, and (with `save`) a fresh compile is
-    saved there.
+    saved there. With `apart` as well, a fresh compile runs in a process of its own
+    (bot.compiler), and this process reads what it saved, as on a restart.
     """
     root = Path(directory) if directory is not None else DEFAULT_CONTENT_DIR
     how_people_write, word_problems = words.load(root)
@@ -94,35 +96,57 @@ def load_knowledge(
     if word_problems or order_problems:
         return None, [str(p) for p in (*word_problems, *order_problems)]
     key = _key_or_none(root) if compiled_in is not None else None
-    if compiled_in is not None and key is not None:
+    if compiled_in is None or key is None:
+        return _parsed(root, show_examples, how_people_write, first, None, None)
+
+    def from_compiled() -> tuple[KnowledgeBase | None, list[str]] | None:
         try:
             found = compiled.load(compiled_in, key, origin=_Origins(root).shown)
         except compiled.CompiledError as exc:
             log.warning("Ignoring compiled content (%s); reading the YAML files again.", exc)
-            found = None
-        if found is not None:
-            snapshot, index = found
-            unknown = order.check(first, snapshot, str(root / loader.ORDER_FILE))
-            if unknown:
-                return None, [str(p) for p in unknown]
-            return (
-                KnowledgeBase(
-                    snapshot,
-                    show_examples=show_examples,
-                    index=index,
-                    words=how_people_write,
-                    first=first,
-                ),
-                [],
-            )
+            return None
+        if found is None:
+            return None
+        snapshot, index = found
+        unknown = order.check(first, snapshot, str(root / loader.ORDER_FILE))
+        if unknown:
+            return None, [str(p) for p in unknown]
+        kb = KnowledgeBase(
+            snapshot, show_examples=show_examples, index=index, words=how_people_write, first=first
+        )
+        return kb, []
+
+    served = from_compiled()
+    if served is not None:
+        return served
+    if save and apart:
+        from bot import compiler
+
+        problems = compiler.compile_apart(root, compiled_in, key)
+        if problems:
+            return None, problems
+        if problems is not None and (served := from_compiled()) is not None:
+            return served
+    return _parsed(root, show_examples, how_people_write, first, compiled_in if save else None, key)
+
+
+def _parsed(
+    root: Path,
+    show_examples: bool,
+    how_people_write: words.Words,
+    first: tuple[str, ...],
+    save_in: Path | None,
+    key: str | None,
+) -> tuple[KnowledgeBase | None, list[str]]:
+    """The content parsed and checked here; saved compiled in `save_in` under `key`."""
     snapshot, problems = load_snapshot(root)
     if snapshot is None:
         return None, problems
     kb = KnowledgeBase(snapshot, show_examples=show_examples, words=how_people_write, first=first)
     # Saved only if the files did not change while they were being read.
-    if save and compiled_in is not None and key is not None and key == _key_or_none(root):
+    if save_in is not None and key is not None and key == _key_or_none(root):
         try:
-            compiled.save(compiled_in, key, snapshot, kb.index, origin=_Origins(root).stored)
+            compiled.save(save_in, key, snapshot, kb.index, origin=_Origins(root).stored)
         except OSError as exc:
             log.warning(
                 "Could not save compiled content in the data directory (%s); "
@@ -130,6 +154,27 @@ def load_knowledge(
                 exc.strerror or type(exc).__name__,
             )
     return kb, []
+
+
+def compile_to(root: Path, compiled_in: Path, key: str) -> list[str] | None:
+    """Parse and check the content, and save it compiled under `key` (bot.compiler's part).
+
+    Returns the problems that refuse the content, [] once it is saved, or None when the
+    files changed while they were read (nothing is saved). Raises OSError when the file
+    cannot be written.
+    """
+    how_people_write, word_problems = words.load(root)
+    first, order_problems = order.load(root)
+    if word_problems or order_problems:
+        return [str(p) for p in (*word_problems, *order_problems)]
+    snapshot, problems = load_snapshot(root)
+    if snapshot is None:
+        return problems
+    kb = KnowledgeBase(snapshot, words=how_people_write, first=first)
+    if key != _key_or_none(root):
+        return None
+    compiled.save(compiled_in, key, snapshot, kb.index, origin=_Origins(root).stored)
+    return []
 
 
 def compiled_for(root: Path, compiled_in: Path) -> Path | None:

@@ -346,7 +346,8 @@ def test_a_snapshot_let_go_closes_its_file(content, tmp_path):
     assert len(os.listdir("/proc/self/fd")) == before
 
 
-def test_an_unwritable_data_directory_still_serves(content, tmp_path, caplog):
+@pytest.mark.parametrize("apart", [False, True])
+def test_an_unwritable_data_directory_still_serves(content, tmp_path, caplog, apart):
     if os.geteuid() == 0:
         # root writes anywhere; a file where the directory should be stops it all the same
         store = tmp_path / "compiled"
@@ -356,7 +357,7 @@ def test_an_unwritable_data_directory_still_serves(content, tmp_path, caplog):
         parent.mkdir(mode=0o500)
         store = parent / "compiled"
     with caplog.at_level(logging.WARNING, logger="bot.content"):
-        kb, problems = load_knowledge(content, compiled_in=store)
+        kb, problems = load_knowledge(content, compiled_in=store, apart=apart)
     assert problems == [] and kb is not None and kb.search("overdose", lang="en")
     assert "Could not save compiled content" in caplog.text
     assert "the next start will read the YAML files again" in caplog.text
@@ -443,3 +444,67 @@ def test_the_key_follows_the_code_that_judges_content(content, tmp_path, monkeyp
     before = content_key(content)
     judge.write_text("LIMIT = 90\n", encoding="utf-8")
     assert content_key(content) != before
+
+
+def _no_parsing(*args, **kwargs):
+    raise AssertionError("the YAML was parsed in this process")
+
+
+def test_a_first_start_compiles_apart_and_serves_what_a_parse_would(content, tmp_path, monkeypatch):
+    fresh, _ = load_knowledge(content)
+    store = tmp_path / "data" / COMPILED_DIR
+    monkeypatch.setattr(bot_content, "load_snapshot", _no_parsing)
+    kb, problems = load_knowledge(content, compiled_in=store, apart=True)
+    assert problems == [] and kb is not None
+    assert files_in(store) == [f"content-{content_key(content)}.npz"]
+    assert kb.snapshot.entries == fresh.snapshot.entries
+    assert all(isinstance(t, compiled.StoredText) for t in kb.snapshot.entries[0].texts.values())
+    for region in (None, "us", "es"):
+        assert hits(kb, region) == hits(fresh, region)
+
+
+def test_content_refused_apart_gives_the_same_problems(content, tmp_path, monkeypatch):
+    rights = content / "rights.yaml"
+    rights.write_text(rights.read_text(encoding="utf-8") + "  - id: Not A Slug\n", "utf-8")
+    _, here = load_knowledge(content)
+    monkeypatch.setattr(bot_content, "load_snapshot", _no_parsing)
+    kb, problems = load_knowledge(content, compiled_in=tmp_path / "compiled", apart=True)
+    assert kb is None and problems == here and any("'id' must be a slug" in p for p in here)
+    assert files_in(tmp_path / "compiled") == []
+
+
+def test_the_compiling_process_gets_none_of_the_bots_settings(content, tmp_path, monkeypatch):
+    from bot import compiler
+
+    monkeypatch.setenv("LANTERN_BOT_TOKEN", "123456:canary-token-for-the-child")
+    monkeypatch.setenv("LANTERN_MODERATOR_KEY", "canary-key")
+    seen = {}
+    real = compiler.subprocess.run
+
+    def spying(cmd, **kwargs):
+        seen.update(kwargs["env"])
+        return real(cmd, **kwargs)
+
+    monkeypatch.setattr(compiler.subprocess, "run", spying)
+    kb, problems = load_knowledge(content, compiled_in=tmp_path / "compiled", apart=True)
+    assert problems == [] and kb is not None
+    assert "PATH" in seen and not [name for name in seen if name.startswith("LANTERN_")]
+
+
+@pytest.mark.parametrize("child", ["exit 1", "echo not-json", "echo '{\"problems\": [3]}'"])
+def test_when_compiling_apart_fails_the_bot_parses_itself(
+    content, tmp_path, monkeypatch, caplog, child
+):
+    fake = tmp_path / "python"
+    fake.write_text(f"#!/bin/sh\n{child}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr("sys.executable", str(fake))
+    store = tmp_path / "compiled"
+    with caplog.at_level(logging.WARNING, logger="lantern.content"):
+        kb, problems = load_knowledge(content, compiled_in=store, apart=True)
+    assert problems == [] and kb is not None and kb.search("overdose", lang="en")
+    # Parsed here and saved here, so the next start reads it back.
+    assert files_in(store) == [f"content-{content_key(content)}.npz"]
+    assert str(content) not in caplog.text
+    if "problems" not in child:
+        assert "Compiling content apart failed (exit" in caplog.text

@@ -30,6 +30,7 @@ def knowledge_or_report(
         config.content_dir,
         show_examples=config.show_examples,
         compiled_in=config.data_dir / COMPILED_DIR if use_compiled else None,
+        apart=use_compiled,
     )
     for problem in problems:
         print(problem, file=out)

@@ -1,0 +1,98 @@
+"""A first start's parsing and checking, in a process of its own.
+
+Parsing thousands of YAML entries makes millions of short-lived objects. Python and glibc
+keep much of that memory after it is freed, so a bot that parsed its content itself would
+go on serving with the memory of its busiest moment, well above what a restart needs.
+Instead a child process parses, checks and saves the compiled
+content (bot.content.compile_to), then exits and hands all of it back; the bot reads the
+compiled file as any restart does.
+
+The child gets the content directory, the compiled directory and the key as arguments,
+and none of the bot's settings: no LANTERN_* variable, so never the token. It answers one
+JSON document on stdout: the problems, or that it saved. Anything else (it could not
+start, crashed, could not write) is the caller's cue to parse in its own process, as
+before; that is slower on memory, never wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+log = logging.getLogger("lantern.content")
+
+SAVED = "saved"
+PROBLEMS = "problems"
+
+
+def compile_apart(root: Path, compiled_in: Path, key: str) -> list[str] | None:
+    """The content's problems; [] when it was compiled and saved under `key`; None when
+    the child did not manage either (the caller parses the content itself)."""
+    if not _writable(compiled_in):
+        return None
+    env = {name: value for name, value in os.environ.items() if not name.startswith("LANTERN_")}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", __name__, str(root), str(compiled_in), key],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:
+        log.warning("Could not start compiling content apart (%s).", type(exc).__name__)
+        return None
+    try:
+        answer = json.loads(done.stdout) if done.returncode == 0 else None
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        # Only the exit code: the child's own errors may quote content or paths.
+        log.warning(
+            "Compiling content apart failed (exit %s); reading the YAML files here.",
+            done.returncode,
+        )
+        return None
+    if answer.get(SAVED) is True:
+        return []
+    problems = answer.get(PROBLEMS)
+    if isinstance(problems, list) and problems and all(isinstance(p, str) for p in problems):
+        return problems
+    return None
+
+
+def _writable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def main(argv: list[str]) -> int:
+    from bot.content import compile_to
+    from bot.hardening import harden_process
+
+    harden_process()
+    if len(argv) != 3:
+        print("usage: python -m bot.compiler CONTENT_DIR COMPILED_DIR KEY", file=sys.stderr)
+        return 2
+    root, compiled_in, key = Path(argv[0]), Path(argv[1]), argv[2]
+    try:
+        problems = compile_to(root, compiled_in, key)
+    except OSError as exc:
+        print(f"cannot save: {type(exc).__name__}", file=sys.stderr)
+        return 1
+    if problems is None:
+        print("the content changed while it was read", file=sys.stderr)
+        return 1
+    json.dump({PROBLEMS: problems} if problems else {SAVED: True}, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
