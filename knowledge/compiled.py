@@ -25,7 +25,7 @@ import tempfile
 import weakref
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -47,14 +47,40 @@ from knowledge.model import (
 from knowledge.search import SearchIndex
 from knowledge.taxonomy import LANGUAGES
 
-FORMAT = 2
+FORMAT = 3
 PREFIX = "content-"
 SUFFIX = ".npz"
-_META = "meta"
-_ENTRIES = "entries"
+_META = "meta"  # JSON: the key, the regions, and the entries' fields column by column
 _TEXTS = "texts"  # each text's body and keywords, one JSON document after another
-_TEXT_ENDS = "text_ends"  # where each of those ends in `texts`
-_OWN = (_META, _ENTRIES, _TEXTS, _TEXT_ENDS)
+_TEXT_ENDS = "text_ends"  # where each of those ends in `texts`, in bytes
+# Strings kept in memory, each list as one UTF-8 run (see _packed): read back with no
+# objects made only to be dropped, so what is kept lies together and a start's memory is
+# what it keeps.
+_STRINGS = ("words", "phrases")
+_TITLES = "titles"  # every text's title in UTF-8, one after another
+_TITLE_ENDS = "title_ends"  # where each ends in `titles`, in bytes
+_OWN = (_META, _TEXTS, _TEXT_ENDS, _TITLES, _TITLE_ENDS, *_STRINGS)
+# An entry's fields other than its texts, stored as one list per field (None where an
+# entry has no such field: only referrals have contacts and flags).
+_FIELDS = (
+    "id",
+    "kind",
+    "topics",
+    "regions",
+    "source",
+    "verified",
+    "review_by",
+    "origin",
+    "contact",
+    "police_involvement",
+    "id_required",
+    "immigration_status_asked",
+    "cost",
+    "sex_worker_led",
+    "sex_worker_affirming",
+    "trans_affirming",
+    "languages",
+)
 _CHUNK = 1 << 20
 _TRISTATE = {True: True, False: False, "unknown": None}
 # Compiled files kept side by side, newest used first: switching the content (or the code)
@@ -98,32 +124,43 @@ def save(
     Raises OSError when the directory is not writable; nothing half-written is left.
     """
     arrays, words, phrases = index.export()
-    meta = {
-        "format": FORMAT,
-        "key": key,
-        "regions": [[r.slug, dict(r.names)] for r in snapshot.regions],
-        "words": words,
-        "phrases": phrases,
-    }
-    records = []
+    columns: dict[str, list] = {name: [] for name in (*_FIELDS, "langs")}
+    titles = bytearray()
+    title_ends = []
+    jurisdictions: dict[str, str] = {}
     texts = bytearray()
     ends = []
     for entry in snapshot.entries:
         record = _record(entry, origin)
-        for lang in entry.texts:
-            block = record[lang]
-            stored = json.dumps([block.pop("body"), block.pop("keywords")], ensure_ascii=False)
-            texts += stored.encode("utf-8")
-            block["at"] = len(ends)
+        for name in _FIELDS:
+            columns[name].append(record.get(name))
+        columns["langs"].append(list(entry.texts))
+        for text in entry.texts.values():
+            stored = json.dumps([text.body, list(text.keywords)], ensure_ascii=False)
+            texts += stored.encode("utf-8", "surrogatepass")
+            if text.jurisdiction is not None:
+                jurisdictions[str(len(ends))] = text.jurisdiction
+            titles += text.title.encode("utf-8", "surrogatepass")
+            title_ends.append(len(titles))
             ends.append(len(texts))
-        records.append(record)
+    meta = {
+        "format": FORMAT,
+        "key": key,
+        "regions": [[r.slug, dict(r.names)] for r in snapshot.regions],
+        "entries": columns,
+        "jurisdictions": jurisdictions,
+    }
     arrays = {
         **arrays,
-        _META: _utf8(json.dumps(meta, ensure_ascii=False)),
-        _ENTRIES: _utf8(json.dumps(records, ensure_ascii=False)),
         _TEXTS: np.frombuffer(bytes(texts), dtype=np.uint8),
         _TEXT_ENDS: np.asarray(ends, dtype=np.int64),
+        _TITLES: np.frombuffer(bytes(titles), dtype=np.uint8),
+        _TITLE_ENDS: np.asarray(title_ends, dtype=np.int64),
     }
+    for name, strings in (("words", words), ("phrases", phrases)):
+        arrays[name], joiner, count = _packed(strings)
+        meta[name] = [joiner, count]
+    arrays[_META] = _utf8(json.dumps(meta, ensure_ascii=False))
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = path_for(directory, key)
     handle, temporary = tempfile.mkstemp(prefix=".compiling-", suffix=SUFFIX, dir=directory)
@@ -182,18 +219,22 @@ def load(
             meta = json.loads(archive[_META].tobytes())
             if meta.get("format") != FORMAT or meta.get("key") != key:
                 raise CompiledError(f"{path.name} is not the compiled content it is named for")
-            records = json.loads(archive[_ENTRIES].tobytes())
+            strings = {name: _unpacked(archive[name], *meta[name]) for name in _STRINGS}
             arrays = {n: archive[n] for n in archive.files if n not in _OWN}
             ends = archive[_TEXT_ENDS]
             start = _stored_array_at(handle, archive.zip.getinfo(f"{_TEXTS}.npy"), ends)
-        store = TextStore(os.dup(handle.fileno()), start, ends)
-        shared: dict[str, str] = {}
-        entries = tuple(_entry(record, store, shared, origin) for record in records)
+            titles, title_ends = archive[_TITLES], archive[_TITLE_ENDS]
+        _check_ends(title_ends, titles, len(ends))
+        jurisdictions = {int(at): text for at, text in meta["jurisdictions"].items()}
+        store = TextStore(
+            os.dup(handle.fileno()), start, ends, titles.tobytes(), title_ends, jurisdictions
+        )
+        entries = _entries(meta, store, origin)
         snapshot = Snapshot(
             entries=entries,
             regions=tuple(Region(slug, names) for slug, names in meta["regions"]),
         )
-        index = SearchIndex.restore(snapshot, arrays, meta["words"], meta["phrases"])
+        index = SearchIndex.restore(snapshot, arrays, strings["words"], strings["phrases"])
     except CompiledError:
         raise
     except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
@@ -209,6 +250,34 @@ def _utf8(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
 
 
+def _packed(strings: Iterable[str]) -> tuple[np.ndarray, str, int]:
+    """(UTF-8 of the strings joined, the character that joins them, how many there are).
+
+    The joiner is the first control character no string holds (YAML can spell any of
+    them, so none is assumed absent), and a load is one decode and one split.
+    """
+    strings = list(strings)
+    joiner = next(c for c in map(chr, range(32)) if not any(c in one for one in strings))
+    data = joiner.join(strings).encode("utf-8", "surrogatepass")
+    return np.frombuffer(data, dtype=np.uint8), joiner, len(strings)
+
+
+def _unpacked(data: np.ndarray, joiner: str, count: int) -> list[str]:
+    if data.dtype != np.uint8 or data.ndim != 1:
+        raise CompiledError("a list of strings is not stored as written")
+    found = data.tobytes().decode("utf-8", "surrogatepass").split(joiner) if count else []
+    if len(found) != count:
+        raise CompiledError("a list of strings does not hold as many as were written")
+    return found
+
+
+def _day(days: dict[str, date], text: str) -> date:
+    found = days.get(text)
+    if found is None:
+        found = days[text] = date.fromisoformat(text)
+    return found
+
+
 def _record(entry: Entry, origin: Relocate | None = None) -> dict:
     record = entry_record(entry)
     record["verified"] = entry.verified.isoformat()
@@ -217,43 +286,58 @@ def _record(entry: Entry, origin: Relocate | None = None) -> dict:
     return record
 
 
-def _entry(
-    record: dict, store: TextStore, shared: dict[str, str], origin: Relocate | None = None
-) -> Entry:
-    """An Entry from a record `save` wrote; the content was validated before saving."""
+def _entries(meta: dict, store: TextStore, origin: Relocate | None) -> tuple[Entry, ...]:
+    """The entries `save` stored column by column; the content was validated before."""
+    columns = meta["entries"]
+    count = len(columns["id"])
+    if any(len(columns[name]) != count for name in (*_FIELDS, "langs")):
+        raise CompiledError("the entries' fields are not all there")
+    if sum(len(langs) for langs in columns["langs"]) != len(store):
+        raise CompiledError("the entries do not name each stored text once")
+    known = {lang: lang for lang in LANGUAGES}
+    # Entries share their topics, regions, sources, languages and dates: one copy each.
+    shared: dict[object, object] = {}
     one = shared.setdefault
-    texts = {
-        lang: StoredText.at(store, block["at"], block["title"], block.get("jurisdiction"))
-        for lang in LANGUAGES
-        if (block := record.get(lang)) is not None
-    }
-    kind = Kind(record["kind"])
-    contact = flags = None
-    if kind is Kind.REFERRAL:
-        contact = Contact(**record["contact"]) if "contact" in record else None
-        flags = ReferralFlags(
-            police_involvement=Police(record["police_involvement"]),
-            id_required=_TRISTATE[record["id_required"]],
-            immigration_status_asked=_TRISTATE[record["immigration_status_asked"]],
-            cost=Cost(record["cost"]),
-            sex_worker_led=_TRISTATE[record["sex_worker_led"]],
-            sex_worker_affirming=_TRISTATE[record["sex_worker_affirming"]],
-            trans_affirming=_TRISTATE[record["trans_affirming"]],
-            languages=tuple(record["languages"]),
+    days: dict[str, date] = {}
+    found = []
+    at = 0
+    for i in range(count):
+        langs = tuple([known[lang] for lang in columns["langs"][i]])
+        texts = StoredTexts(store, at, one(langs, langs))  # type: ignore[arg-type]
+        at += len(langs)
+        kind = Kind(columns["kind"][i])
+        contact = flags = None
+        if kind is Kind.REFERRAL:
+            if (fields := columns["contact"][i]) is not None:
+                contact = Contact(**fields)
+            flags = ReferralFlags(
+                police_involvement=Police(columns["police_involvement"][i]),
+                id_required=_TRISTATE[columns["id_required"][i]],
+                immigration_status_asked=_TRISTATE[columns["immigration_status_asked"][i]],
+                cost=Cost(columns["cost"][i]),
+                sex_worker_led=_TRISTATE[columns["sex_worker_led"][i]],
+                sex_worker_affirming=_TRISTATE[columns["sex_worker_affirming"][i]],
+                trans_affirming=_TRISTATE[columns["trans_affirming"][i]],
+                languages=tuple(columns["languages"][i]),
+            )
+        topics, regions = tuple(columns["topics"][i]), tuple(columns["regions"][i])
+        stored_origin = columns["origin"][i]
+        found.append(
+            Entry(
+                id=columns["id"][i],
+                kind=kind,
+                topics=one(topics, topics),
+                regions=one(regions, regions),
+                texts=texts,
+                source=one(columns["source"][i], columns["source"][i]),
+                verified=_day(days, columns["verified"][i]),
+                review_by=_day(days, columns["review_by"][i]),
+                contact=contact,
+                flags=flags,
+                origin=origin(stored_origin) if origin is not None else stored_origin,
+            )
         )
-    return Entry(
-        id=record["id"],
-        kind=kind,
-        topics=tuple([one(t, t) for t in record["topics"]]),
-        regions=tuple([one(r, r) for r in record["regions"]]),
-        texts=texts,
-        source=one(record["source"], record["source"]),
-        verified=date.fromisoformat(record["verified"]),
-        review_by=date.fromisoformat(record["review_by"]),
-        contact=contact,
-        flags=flags,
-        origin=origin(record["origin"]) if origin is not None else record["origin"],
-    )
+    return tuple(found)
 
 
 def _stored_array_at(handle: BinaryIO, member: zipfile.ZipInfo, ends: np.ndarray) -> int:
@@ -299,23 +383,49 @@ def _stored_array_at(handle: BinaryIO, member: zipfile.ZipInfo, ends: np.ndarray
 
 
 class TextStore:
-    """The bodies and keywords of one compiled file, read from it one text at a time.
+    """The texts of one compiled file: titles in memory, bodies and keywords read from
+    the file one text at a time.
 
     A compiled file is never changed once written: a newer one replaces it under another
     inode. The descriptor held here keeps this one readable after it is replaced or
     pruned, and is closed when no text needs it any more.
     """
 
-    __slots__ = ("__weakref__", "_ends", "_fd", "_start")
+    __slots__ = (
+        "__weakref__",
+        "_ends",
+        "_fd",
+        "_jurisdictions",
+        "_start",
+        "_title_ends",
+        "_titles",
+    )
 
-    def __init__(self, fd: int, start: int, ends: np.ndarray) -> None:
+    def __init__(
+        self,
+        fd: int,
+        start: int,
+        ends: np.ndarray,
+        titles: bytes,
+        title_ends: np.ndarray,
+        jurisdictions: dict[int, str],
+    ) -> None:
         self._fd = fd
         self._start = start
         self._ends = ends
+        self._titles = titles
+        self._title_ends = title_ends
+        self._jurisdictions = jurisdictions
         weakref.finalize(self, os.close, fd)
 
     def __len__(self) -> int:
         return len(self._ends)
+
+    def text(self, at: int) -> StoredText:
+        """The text stored `at`, its title decoded, its body and keywords left in the file."""
+        begin = int(self._title_ends[at - 1]) if at > 0 else 0
+        title = self._titles[begin : int(self._title_ends[at])].decode("utf-8", "surrogatepass")
+        return StoredText.at(self, at, title, self._jurisdictions.get(at))
 
     def read(self, at: int) -> tuple[str, tuple[str, ...]]:
         """(body, keywords) of the text stored `at`."""
@@ -327,6 +437,61 @@ class TextStore:
             raise CompiledError("a compiled file changed while it was in use")
         body, keywords = json.loads(data)
         return body, tuple(keywords)
+
+
+class StoredTexts(Mapping[str, Text]):
+    """An entry's texts by language, made when asked for from its compiled file.
+
+    An entry holds this instead of a dict of texts: three references in place of a dict
+    and a text object per language, for every entry of the content.
+    """
+
+    __slots__ = ("_first", "_langs", "_store")
+
+    def __init__(self, store: TextStore, first: int, langs: tuple[str, ...]) -> None:
+        self._store = store
+        self._first = first
+        self._langs = langs
+
+    def __getitem__(self, lang: str) -> Text:
+        try:
+            at = self._langs.index(lang)
+        except ValueError:
+            raise KeyError(lang) from None
+        return self._store.text(self._first + at)
+
+    def __contains__(self, lang: object) -> bool:
+        return lang in self._langs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._langs)
+
+    def __len__(self) -> int:
+        return len(self._langs)
+
+    def __eq__(self, other: object) -> bool:
+        # The same texts of the same file are equal without reading them: rebuilding the
+        # index compares every entry's texts with the last build's.
+        if isinstance(other, StoredTexts) and other._store is self._store:
+            return (other._first, other._langs) == (self._first, self._langs)
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple[type[dict], tuple[dict[str, Text]]]:
+        return (dict, (dict(self),))
+
+
+def _check_ends(ends: np.ndarray, data: np.ndarray, count: int) -> None:
+    if ends.dtype != np.int64 or ends.ndim != 1 or data.dtype != np.uint8 or data.ndim != 1:
+        raise CompiledError("an array of texts is not stored as written")
+    if len(ends) != count or (count and (ends[0] < 0 or ends[-1] != len(data))):
+        raise CompiledError("an array of texts does not fit its ends")
+    if np.any(np.diff(ends) < 0):
+        raise CompiledError("an array of texts does not fit its ends")
 
 
 class StoredText(Text):
@@ -343,16 +508,14 @@ class StoredText(Text):
 
     @classmethod
     def at(cls, store: TextStore, at: int, title: str, jurisdiction: str | None) -> StoredText:
-        if not 0 <= at < len(store):
-            raise CompiledError("an entry names a text that is not stored")
+        """The text stored `at` in `store` (0 <= at < len(store), checked by the caller)."""
         text = object.__new__(cls)
-        for name, value in (
-            ("title", title),
-            ("jurisdiction", jurisdiction),
-            ("_store", store),
-            ("_at", at),
-        ):
-            object.__setattr__(text, name, value)
+        # Straight into the slots: a frozen dataclass refuses setattr, and object's own
+        # setattr costs a lookup per field, for tens of thousands of texts per start.
+        _set_title(text, title)
+        _set_jurisdiction(text, jurisdiction)
+        _set_store(text, store)
+        _set_at(text, at)
         return text
 
     @property  # type: ignore[override]
@@ -369,3 +532,9 @@ class StoredText(Text):
 
     def __reduce__(self) -> tuple[type[Text], tuple[str, str, tuple[str, ...], str | None]]:
         return (Text, self._words())
+
+
+_set_title = Text.title.__set__  # type: ignore[attr-defined]
+_set_jurisdiction = Text.jurisdiction.__set__  # type: ignore[attr-defined]
+_set_store = StoredText._store.__set__  # type: ignore[attr-defined]
+_set_at = StoredText._at.__set__  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ content that changed, broke, or was damaged on disk."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -178,6 +179,10 @@ def test_broken_content_is_refused_even_with_an_older_compiled_file(content, tmp
         "text_ends",
         "text_missing",
         "text_compressed",
+        "titles_cut",
+        "phrase_count",
+        "column_short",
+        "unknown_language",
     ],
 )
 def test_a_damaged_compiled_file_is_ignored_and_rewritten(content, tmp_path, caplog, damage):
@@ -234,6 +239,19 @@ def _damage(path, how):
             arrays["text_ends"] = arrays["text_ends"] + 1
         elif how == "text_missing":
             del arrays["texts"]
+        elif how == "titles_cut":
+            arrays["titles"] = arrays["titles"][:-1]  # mid-character, or a title short
+        elif how == "phrase_count":
+            meta = json.loads(arrays["meta"].tobytes())
+            meta["phrases"][1] += 1
+            arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        elif how in ("column_short", "unknown_language"):
+            meta = json.loads(arrays["meta"].tobytes())
+            if how == "column_short":
+                meta["entries"]["id"].pop()
+            else:
+                meta["entries"]["langs"][0][0] = "xx"
+            arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         with path.open("wb") as out:
             np.savez(out, **arrays)
     assert zipfile.is_zipfile(path) == (how not in ("truncate", "garbage", "empty"))
@@ -284,6 +302,14 @@ def test_a_restart_leaves_bodies_on_disk_until_a_card_is_shown(content, tmp_path
     want = fresh.snapshot.get(entry.id).texts["en"]
     assert entry.texts["en"].body == want.body and reads[0] == 1
     assert entry.texts["en"].keywords == want.keywords and reads[0] == 2
+
+
+def test_strings_holding_control_characters_come_back_whole(tmp_path):
+    strings = ["plain", "with\x00nul", "tab\tand\x01", "", "中文"]
+    data, joiner, count = compiled._packed(strings)
+    assert joiner == "\x02" and compiled._unpacked(data, joiner, count) == strings
+    assert compiled._unpacked(*compiled._packed([])) == []
+    assert compiled._unpacked(*compiled._packed([""])) == [""]
 
 
 def test_stored_texts_behave_as_texts(content, tmp_path):
