@@ -185,6 +185,41 @@ def test_after_a_publish_new_words_are_looked_up_and_words_that_went_are_not():
         assert found == fuzzy.matches(typed, fuzzy_cutoff(len(typed)), df, scan=True)
 
 
+def test_saved_deletions_come_back_as_they_were_and_are_not_worked_out_again():
+    shipped = load_or_raise()
+    first = _index(looked_up=True)
+    tip = dataclasses.replace(
+        shipped.entries[0],
+        id="published-new-words",
+        texts={"en": dataclasses.replace(shipped.entries[0].texts["en"], title="zorblax quoxa")},
+    )
+    grown_snapshot = Snapshot(entries=(*shipped.entries, tip), regions=shipped.regions)
+    grown = SearchIndex.rebuild(grown_snapshot, first)
+    assert grown._expander.fuzzy.deletions.recent  # saved merged with the main keys
+    arrays, words, phrases = grown.export()
+    with mock.patch.object(Deletions, "build", side_effect=AssertionError("worked out again")):
+        restored = SearchIndex.restore(grown_snapshot, arrays, words, phrases)
+    kept, fresh = (
+        restored._expander.fuzzy.deletions,
+        Deletions.build(
+            grown.vocabulary, np.array([grown._expander.vocab.ids[w] for w in grown.vocabulary])
+        ),
+    )
+    assert np.array_equal(kept.one, fresh.one) and np.array_equal(kept.two, fresh.two)
+    df = restored._expander.stats.df
+    found = restored._expander.fuzzy.matches("zorblx", fuzzy_cutoff(6), df, scan=False)
+    assert "zorblax" in {restored._expander.vocab.words[t] for t, _ in found}
+    # Keys out of order, or naming a word there is not, are refused, not served.
+    for broken in (arrays["deletions_one"][::-1].copy(), arrays["deletions_one"] + 10**6):
+        with pytest.raises(ValueError):
+            SearchIndex.restore(grown_snapshot, {**arrays, "deletions_one": broken}, words, phrases)
+    # Without saved keys, an index that needs them works them out.
+    del arrays["deletions_one"], arrays["deletions_two"]
+    with mock.patch.object(spelling, "LOOKUP_FROM", 0):
+        again = SearchIndex.restore(grown_snapshot, arrays, words, phrases)
+    assert np.array_equal(again._expander.fuzzy.deletions.one, fresh.one)
+
+
 def test_recent_words_fold_into_the_main_arrays_once_they_are_a_share_of_them():
     words = [f"w{n:05d}x" for n in range(2000)]
     kept = Deletions.build(words, np.arange(len(words), dtype=np.int64))

@@ -102,3 +102,20 @@ async def test_a_refused_token_stops_with_one_line(tmp_path):
         "lantern: getMe: Telegram refused the token; check LANTERN_BOT_TOKEN"
     )
     assert "Traceback" not in err.decode()
+
+
+def test_the_http_clients_share_one_tls_context_that_checks_certificates():
+    import ssl
+
+    from bot.request import LanternRequest
+
+    contexts = [
+        LanternRequest(connection_pool_size=size)._client._transport._pool._ssl_context
+        for size in (1, 16)
+    ]
+    assert contexts[0] is contexts[1]
+    assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname
+    # A caller's own choice still wins.
+    own = ssl.create_default_context()
+    request = LanternRequest(httpx_kwargs={"verify": own})
+    assert request._client._transport._pool._ssl_context is own

@@ -143,9 +143,22 @@ class Deletions:
         """The arrays of `words` (term numbers `terms`): only words of SHORTEST_KEPT to
         LONGEST_KEPT letters are kept, the only ones a looked-up word can reach."""
         short = [i for i, word in enumerate(words) if _kept(word)]
-        one, two = _keyed([words[i] for i in short], np.asarray(terms)[short])
+        return cls.of(*_keyed([words[i] for i in short], np.asarray(terms)[short]))
+
+    @classmethod
+    def of(cls, one: np.ndarray, two: np.ndarray) -> Deletions:
+        """Arrays `merged` gave (saved between starts), as they were."""
         empty = np.zeros(0, dtype=np.uint64)
         return cls(one, two, empty, empty, ())
+
+    def merged(self) -> tuple[np.ndarray, np.ndarray]:
+        """(one, two): the main and the recent keys in one sorted array each."""
+        if not self.recent:
+            return self.one, self.two
+        return (
+            _sorted([self.one, self.recent_one], runs=True),
+            _sorted([self.two, self.recent_two], runs=True),
+        )
 
     def with_words(self, came: Sequence[tuple[str, int]]) -> Deletions:
         """These arrays with the words `came` (word, term) added. Words that went stay:
@@ -158,9 +171,9 @@ class Deletions:
         terms = np.array([term for _, term in recent], dtype=np.int64)
         one, two = _keyed(words, terms)
         if one.size + two.size > MERGE_SHARE * (self.one.size + self.two.size):
-            empty = np.zeros(0, dtype=np.uint64)
-            one, two = _sorted([self.one, one], runs=True), _sorted([self.two, two], runs=True)
-            return Deletions(one, two, empty, empty, ())
+            return Deletions.of(
+                _sorted([self.one, one], runs=True), _sorted([self.two, two], runs=True)
+            )
         return Deletions(self.one, self.two, one, two, recent)
 
     def candidates(self, word: str, slips: int) -> np.ndarray:

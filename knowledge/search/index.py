@@ -10,6 +10,7 @@ from knowledge.model import Entry, Snapshot
 from knowledge.normalize import query_tokens
 from knowledge.search import saved
 from knowledge.search.build import Change, Tables, fresh, incremental
+from knowledge.search.deletions import Deletions
 from knowledge.search.expansion import Expander, Expansion
 from knowledge.search.postings import TermStats
 from knowledge.search.ranking import Hit, Ranker
@@ -69,7 +70,7 @@ class SearchIndex:
         `SearchIndex.restore` turns these back into the same index without tokenising
         anything (see knowledge.compiled, which saves them between starts).
         """
-        return saved.export(self._tables)
+        return saved.export(self._tables, self._expander.fuzzy.deletions)
 
     @classmethod
     def restore(
@@ -86,7 +87,7 @@ class SearchIndex:
         """
         tables = saved.restore(snapshot.entries, languages_of(snapshot), arrays, words, phrases)
         index = cls.__new__(cls)
-        index._assemble(snapshot, tables, None, None)
+        index._assemble(snapshot, tables, None, None, saved.deletions(arrays, len(words)))
         return index
 
     def _assemble(
@@ -95,17 +96,19 @@ class SearchIndex:
         tables: Tables,
         change: Change | None,
         previous: SearchIndex | None,
+        deletions: Deletions | None = None,
     ) -> None:
         """Set every attribute: the tables, and all that derives from them.
 
         With `previous` (the index `tables` were rebuilt from) and what changed since,
         the derived parts that did not change are shared or patched, not recomputed.
+        `deletions`, when saved with the tables, are used instead of worked out again.
         """
         layout = tables.layout
         alive = layout.slot_position >= 0
         stats = TermStats.of(tables.df, tables.max_code, max(int(alive.sum()), 1))
         if previous is None or change is None:
-            fuzzy = FuzzyTables.build(tables.vocabulary, tables.vocab)
+            fuzzy = FuzzyTables.build(tables.vocabulary, tables.vocab, deletions)
             groups = RegionGroups.of(snapshot.entries, layout.slot_position, None, None)
         else:
             fuzzy = previous._expander.fuzzy

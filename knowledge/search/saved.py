@@ -9,12 +9,19 @@ import numpy as np
 
 from knowledge.model import Entry
 from knowledge.search.build import Layout, Tables, live_words
+from knowledge.search.deletions import Deletions
 from knowledge.search.postings import Postings, merged
 from knowledge.search.vocabulary import Vocabulary
 
+_ONE, _TWO = "deletions_one", "deletions_two"
+_TERM = np.uint64(0xFFFFFFFF)
 
-def export(tables: Tables) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
-    """(arrays, vocabulary words by number, phrases by document) of `tables`."""
+
+def export(
+    tables: Tables, deletions: Deletions | None = None
+) -> tuple[dict[str, np.ndarray], list[str], list[str]]:
+    """(arrays, vocabulary words by number, phrases by document) of `tables`, and the
+    spelling lookup's `deletions` where the index keeps them."""
     vocab = tables.vocab
     vocab.commit()
     n_terms = len(vocab)
@@ -33,7 +40,25 @@ def export(tables: Tables) -> tuple[dict[str, np.ndarray], list[str], list[str]]
         "strong_docs": strong.docs,
         "strong_offsets": strong.offsets,
     }
+    if deletions is not None:
+        arrays[_ONE], arrays[_TWO] = deletions.merged()
     return arrays, list(vocab.words), list(tables.phrases)
+
+
+def deletions(arrays: dict[str, np.ndarray], n_terms: int) -> Deletions | None:
+    """The deletions `export` saved, checked; None when there are none (worked out again
+    when the index needs them) or they do not fit."""
+    if _ONE not in arrays or _TWO not in arrays:
+        return None
+    one, two = arrays[_ONE], arrays[_TWO]
+    for keys in (one, two):
+        if keys.dtype != np.uint64 or keys.ndim != 1:
+            raise ValueError("spelling lookup keys are not stored as written")
+        if len(keys) and (
+            bool(np.any(keys[1:] < keys[:-1])) or int((keys & _TERM).max()) >= n_terms
+        ):
+            raise ValueError("spelling lookup keys are out of order or name no word")
+    return Deletions.of(one, two)
 
 
 def restore(
