@@ -21,6 +21,7 @@ from bot.remembered.prefs import Preferences
 from bot.remembered.trail import MessageTrail, Vanisher
 from knowledge.base import KnowledgeBase
 from knowledge.model import Snapshot
+from knowledge.search import SearchIndex
 from moderation import live
 from moderation.identity import Identity, IdentityUnavailable, ModeratorKeyError, NoIdentity
 from moderation.limits import DailyLimiter
@@ -91,6 +92,9 @@ class Services:
     store: Store | None = None
     bot_username: str = ""
     content_dir: Path | None = None
+    # Where `lantern run` keeps compiled content: a reload compiles apart and reads it
+    # back too, as a start does, so it does not keep a parse's memory. None: parse here.
+    compiled_in: Path | None = None
     # Chats of admins who opened /mod since the start: memory only, to tell them about
     # content that failed to reload. Never written anywhere.
     admin_chats: set[int] = field(default_factory=set)
@@ -140,7 +144,9 @@ class Services:
         async with self._refreshing:
             await self._refresh()
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, base_index: SearchIndex | None = None) -> None:
+        """`base_index`: an index of `self.base` (a reload's, read back) to build from,
+        rather than from the live one."""
         assert self.base is not None
         today = self.today()
         if self.moderation is not None:
@@ -153,7 +159,7 @@ class Services:
         else:
             full = self.base
         users = live.for_users(full, today)
-        await asyncio.to_thread(self.kb.replace, users)
+        await asyncio.to_thread(self.kb.replace, users, base_index)
         self.full = full
         self._built_on = today
 
@@ -164,17 +170,25 @@ class Services:
         """
         if self.content_dir is None:
             return []
-        from bot.content import load_snapshot
+        from bot.content import load_knowledge, load_snapshot
 
-        snapshot, problems = await asyncio.to_thread(load_snapshot, self.content_dir)
+        base_index = None
+        if self.compiled_in is not None:
+            kb, problems = await asyncio.to_thread(
+                load_knowledge, self.content_dir, compiled_in=self.compiled_in, apart=True
+            )
+            snapshot, base_index = (kb.snapshot, kb.index) if kb is not None else (None, None)
+        else:
+            snapshot, problems = await asyncio.to_thread(load_snapshot, self.content_dir)
         if snapshot is None:
             return problems
-        previous, self.base = self.base, snapshot
-        try:
-            await self.refresh()
-        except BaseException:
-            self.base = previous  # what users see and what reloads build on stay one
-            raise
+        async with self._refreshing:
+            previous, self.base = self.base, snapshot
+            try:
+                await self._refresh(base_index)
+            except BaseException:
+                self.base = previous  # what users see and what reloads build on stay one
+                raise
         heap.release()
         return []
 

@@ -70,15 +70,15 @@ class KnowledgeBase:
     def index(self) -> SearchIndex:
         return self._state.index
 
-    def replace(self, snapshot: Snapshot) -> None:
+    def replace(self, snapshot: Snapshot, built_from: SearchIndex | None = None) -> None:
         """Build the new index first, then swap in one assignment: no half-updated reads.
 
         The new index reuses the live one's work for unchanged entries, so publishing one
         tip costs milliseconds; the live index keeps serving while this runs in a thread.
+        `built_from`: an index nearer `snapshot` to reuse instead (reloaded content's own).
         """
-        self._state = _State(
-            snapshot, SearchIndex.rebuild(snapshot, self._state.index), first=self.first
-        )
+        previous = built_from if built_from is not None else self._state.index
+        self._state = _State(snapshot, SearchIndex.rebuild(snapshot, previous), first=self.first)
 
     def position(self, entry: Entry) -> int:
         """Where the entry stands in the content (writers put what is needed first, first)."""

@@ -8,6 +8,9 @@ import shutil
 import signal
 import sys
 
+import pytest
+
+from bot import content as bot_content
 from bot.app import ALLOWED_UPDATES, build_application, register_commands
 from bot.config import Config, Secret
 from bot.content import load_knowledge
@@ -15,19 +18,33 @@ from bot.reload import reload_and_report
 from bot.remembered.flood import FloodGuard
 from bot.services import Services
 from emulator import BotAPIEmulator
+from knowledge.compiled import StoredTexts
 from tests.conftest import SMALL, TODAY
 from tests.processes import lantern_env, start_lantern
 
 TOKEN = "7000000007:e2e-reload-token-0123456789abcdefghij"
 
 
-async def test_broken_content_keeps_the_old_and_tells_admins(tmp_path):
+@pytest.mark.parametrize("compiled", [False, True], ids=["parsed", "compiled-apart"])
+async def test_broken_content_keeps_the_old_and_tells_admins(tmp_path, monkeypatch, compiled):
     content = tmp_path / "content"
     shutil.copytree(SMALL, content)
     kb, _ = load_knowledge(content)
     emu = BotAPIEmulator(TOKEN)
     await emu.start()
-    services = Services(kb, today=lambda: TODAY, content_dir=content, flood=FloodGuard(burst=10**6))
+    services = Services(
+        kb,
+        today=lambda: TODAY,
+        content_dir=content,
+        flood=FloodGuard(burst=10**6),
+        compiled_in=tmp_path / "data" / "compiled" if compiled else None,
+    )
+    if compiled:
+        # As `lantern run` reloads: the child compiles; this process parses nothing.
+        def no_parsing(*args, **kwargs):
+            raise AssertionError("the YAML was parsed in the bot's process")
+
+        monkeypatch.setattr(bot_content, "load_snapshot", no_parsing)
     app = build_application(
         Config(token=Secret(emu.token), api_url=emu.api_url, data_dir=tmp_path / "data"), services
     )
@@ -69,6 +86,8 @@ async def test_broken_content_keeps_the_old_and_tells_admins(tmp_path):
         (found,) = await emu.wait_for_bot_messages(user)
         assert "Checking out a new client" in str(found.buttons)
         assert emu.bot_messages(user)  # users were never told anything about reloads
+        texts = services.kb.get("screening-basics").texts
+        assert isinstance(texts, StoredTexts) == compiled
         assert all("not loaded" not in m.text for m in emu.bot_messages(user))
     finally:
         await app.updater.stop()

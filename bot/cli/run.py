@@ -14,6 +14,7 @@ from bot import logs
 from bot.cli.console import open_console
 from bot.cli.content import knowledge_or_report
 from bot.config import Config
+from bot.content import COMPILED_DIR
 from moderation.store import Store, StoreError
 
 if TYPE_CHECKING:
@@ -52,7 +53,8 @@ def run_bot(args: argparse.Namespace, config: Config) -> int:
     if problem is not None:
         print(f"lantern: {problem}", file=sys.stderr)
         return 1
-    application = build_application(config, Services(kb))
+    services = Services(kb, compiled_in=config.data_dir / COMPILED_DIR)
+    application = build_application(config, services)
     if getattr(args, "webhook", False):
         return _serve_webhook(application, config)
     try:
