@@ -49,6 +49,10 @@ class Start:
     rss_mb: float  # resident at that moment
     rss_settled_mb: float  # resident after SETTLE_S more
     peak_mb: float  # high-water mark of resident memory
+    # The largest high-water mark of any process this one has waited for so far (Linux
+    # carries a child's own children's up when it is reaped): after the first start on
+    # new content, the child that compiled it (bot.compiler), if it was the largest.
+    any_process_peak_mb: float
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -104,7 +108,15 @@ async def start_once(content_dir: Path | None, data_dir: Path, timeout: float = 
             await emulator.stop()
         finally:
             await asyncio.to_thread(_stop, process)
-    return Start(seconds, current, settled, peak)
+    return Start(seconds, current, settled, peak, _reaped_peak_mb())
+
+
+def _reaped_peak_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return float("nan")
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 async def _first_get_updates(
@@ -227,9 +239,17 @@ def bench_process(
     report.add(
         SECTION,
         "process.peak_mb",
-        "peak resident memory while starting",
+        "peak resident memory while starting (the bot's own process)",
         "MB",
         [s.peak_mb for s in big],
+        size=size,
+    )
+    report.add(
+        SECTION,
+        "process.compile_peak_mb",
+        "  peak of any process, first start (the compiling child)",
+        "MB",
+        [s.any_process_peak_mb for s in first],
         size=size,
     )
     report.note(
@@ -239,5 +259,7 @@ def bench_process(
         f"(parses and checks every YAML file, then saves it compiled), then {runs} "
         f"restart(s) on the same data directory, which read the compiled content back; "
         f"{shipped_runs} restart(s) on the shipped content. Resident memory is VmRSS half "
-        "a second after the first getUpdates; the target is checked against the worst start."
+        "a second after the first getUpdates; the target is checked against the worst start. "
+        "A first start compiles the content in a child process; its peak is the largest "
+        "any process of this bench reached, read from getrusage(RUSAGE_CHILDREN)."
     )

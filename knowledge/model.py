@@ -46,7 +46,7 @@ class Text:
     """An entry's words in one language.
 
     Texts are equal when their words are, whatever their class: compiled content keeps
-    the body and keywords on disk until they are read (knowledge.compiled.StoredText).
+    the body and keywords on disk until they are read (knowledge.stored_texts).
     """
 
     title: str

@@ -249,6 +249,9 @@ def test_process_bench_starts_the_real_bot(shipped, tmp_path):
     assert first.runs == 1 and restart.runs == 1
     assert report.get("process.restart_s", size).target is not None
     assert 20 < report.get("process.rss_mb", len(shipped.entries)).figure.median < 1000
+    # The compiling child's peak is reported, and no process is smaller than the bot.
+    child = report.get("process.compile_peak_mb", size).figure.median
+    assert child >= report.get("process.rss_first_mb", size).figure.median > 20
 
 
 def test_cli_prints_json_and_the_table(monkeypatch):

@@ -15,7 +15,7 @@ import pytest
 
 from bot import content as bot_content
 from bot.content import COMPILED_DIR, compiled_for, content_key, load_knowledge
-from knowledge import compiled
+from knowledge import compiled, stored_texts
 from knowledge.loader import DEFAULT_CONTENT_DIR, load_or_raise
 from knowledge.model import Snapshot, Text
 from knowledge.search import SearchIndex
@@ -275,13 +275,13 @@ def _texts_start(path):
 def _reads(monkeypatch):
     """Count the texts read from compiled files from now on."""
     count = [0]
-    real = compiled.TextStore.read
+    real = stored_texts.TextStore.read
 
     def counted(self, at):
         count[0] += 1
         return real(self, at)
 
-    monkeypatch.setattr(compiled.TextStore, "read", counted)
+    monkeypatch.setattr(stored_texts.TextStore, "read", counted)
     return count
 
 
@@ -292,7 +292,7 @@ def test_a_restart_leaves_bodies_on_disk_until_a_card_is_shown(content, tmp_path
     kb, problems = load_knowledge(content, compiled_in=store)
     assert problems == [] and reads[0] == 0
     texts = [t for e in kb.snapshot.entries for t in e.texts.values()]
-    assert texts and all(isinstance(t, compiled.StoredText) for t in texts)
+    assert texts and all(isinstance(t, stored_texts.StoredText) for t in texts)
     # Searching and listing read titles, which are in memory, not the bodies.
     for region in (None, "us", "es"):
         hits(kb, region)
@@ -334,7 +334,7 @@ def test_stored_texts_behave_as_texts(content, tmp_path):
     )
     assert changed != stored
     for copied in (copy.copy(stored), copy.deepcopy(stored), pickle.loads(pickle.dumps(stored))):
-        assert copied == parsed and not isinstance(copied, compiled.StoredText)
+        assert copied == parsed and not isinstance(copied, stored_texts.StoredText)
 
 
 def test_texts_stay_readable_when_the_file_is_replaced_or_pruned(content, tmp_path):
@@ -355,7 +355,7 @@ def test_a_file_cut_short_while_in_use_is_an_error_not_a_crash(content, tmp_path
     path = compiled.path_for(store, content_key(content))
     with path.open("r+b") as handle:
         handle.truncate(_texts_start(path))
-    with pytest.raises(compiled.CompiledError, match="changed while it was in use"):
+    with pytest.raises(stored_texts.StoredTextError, match="changed while it was in use"):
         _ = kb.snapshot.entries[-1].texts["en"].body
 
 
@@ -484,7 +484,8 @@ def test_a_first_start_compiles_apart_and_serves_what_a_parse_would(content, tmp
     assert problems == [] and kb is not None
     assert files_in(store) == [f"content-{content_key(content)}.npz"]
     assert kb.snapshot.entries == fresh.snapshot.entries
-    assert all(isinstance(t, compiled.StoredText) for t in kb.snapshot.entries[0].texts.values())
+    texts = kb.snapshot.entries[0].texts.values()
+    assert all(isinstance(t, stored_texts.StoredText) for t in texts)
     for region in (None, "us", "es"):
         assert hits(kb, region) == hits(fresh, region)
 

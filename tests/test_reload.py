@@ -18,7 +18,7 @@ from bot.reload import reload_and_report
 from bot.remembered.flood import FloodGuard
 from bot.services import Services
 from emulator import BotAPIEmulator
-from knowledge.compiled import StoredTexts
+from knowledge.stored_texts import StoredTexts
 from tests.conftest import SMALL, TODAY
 from tests.processes import lantern_env, start_lantern
 
