@@ -3,9 +3,8 @@
 Parsing thousands of YAML entries makes millions of short-lived objects. Python and glibc
 keep much of that memory after it is freed, so a bot that parsed its content itself would
 go on serving with the memory of its busiest moment, well above what a restart needs.
-Instead a child process parses, checks and saves the compiled
-content (bot.content.compile_to), then exits and hands all of it back; the bot reads the
-compiled file as any restart does.
+Instead a child process (bot.compile_child) parses, checks and saves the compiled content,
+then exits and hands all of it back; the bot reads the compiled file as any restart does.
 
 The child gets the content directory, the compiled directory and the key as arguments,
 and none of the bot's settings: no LANTERN_* variable, so never the token. It answers one
@@ -25,6 +24,7 @@ from pathlib import Path
 
 log = logging.getLogger("lantern.content")
 
+CHILD = "bot.compile_child"  # the child's own module: it imports bot.content, which needs this
 SAVED = "saved"
 PROBLEMS = "problems"
 
@@ -37,7 +37,7 @@ def compile_apart(root: Path, compiled_in: Path, key: str) -> list[str] | None:
     env = {name: value for name, value in os.environ.items() if not name.startswith("LANTERN_")}
     try:
         done = subprocess.run(
-            [sys.executable, "-m", __name__, str(root), str(compiled_in), key],
+            [sys.executable, "-m", CHILD, str(root), str(compiled_in), key],
             env=env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -71,28 +71,3 @@ def _writable(directory: Path) -> bool:
     except OSError:
         return False
     return os.access(directory, os.W_OK | os.X_OK)
-
-
-def main(argv: list[str]) -> int:
-    from bot.content import compile_to
-    from bot.hardening import harden_process
-
-    harden_process()
-    if len(argv) != 3:
-        print("usage: python -m bot.compiler CONTENT_DIR COMPILED_DIR KEY", file=sys.stderr)
-        return 2
-    root, compiled_in, key = Path(argv[0]), Path(argv[1]), argv[2]
-    try:
-        problems = compile_to(root, compiled_in, key)
-    except OSError as exc:
-        print(f"cannot save: {type(exc).__name__}", file=sys.stderr)
-        return 1
-    if problems is None:
-        print("the content changed while it was read", file=sys.stderr)
-        return 1
-    json.dump({PROBLEMS: problems} if problems else {SAVED: True}, sys.stdout)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

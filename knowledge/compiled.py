@@ -32,6 +32,7 @@ from typing import BinaryIO
 import numpy as np
 
 from knowledge.dump import entry_record
+from knowledge.loader.entries import REFERRAL_FLAG_KEYS
 from knowledge.model import (
     Contact,
     Cost,
@@ -71,14 +72,7 @@ _FIELDS = (
     "review_by",
     "origin",
     "contact",
-    "police_involvement",
-    "id_required",
-    "immigration_status_asked",
-    "cost",
-    "sex_worker_led",
-    "sex_worker_affirming",
-    "trans_affirming",
-    "languages",
+    *REFERRAL_FLAG_KEYS,
 )
 _CHUNK = 1 << 20
 _TRISTATE = {True: True, False: False, "unknown": None}
