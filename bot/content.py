@@ -29,6 +29,7 @@ from knowledge import (
 )
 from knowledge.base import KnowledgeBase
 from knowledge.loader import DEFAULT_CONTENT_DIR, REGIONS_FILE, content_files, load_directory
+from knowledge.loader.directory import FileReader
 from knowledge.model import Snapshot
 
 log = logging.getLogger("lantern.content")
@@ -56,12 +57,15 @@ _JUDGES = _with_submodules(
 )
 
 
-def load_snapshot(directory: Path | str | None) -> tuple[Snapshot | None, list[str]]:
+def load_snapshot(
+    directory: Path | str | None, *, map_files: FileReader | None = None
+) -> tuple[Snapshot | None, list[str]]:
     """A snapshot safe to serve, or None and every problem as `path:line: message`.
 
     Nothing here depends on the date: cards are measured in their longest form.
+    `map_files`: how the content files are read (knowledge.loader.load_directory).
     """
-    snapshot, problems = load_directory(directory)
+    snapshot, problems = load_directory(directory, map_files=map_files)
     _, word_problems = words.load(directory)
     first, order_problems = order.load(directory)
     if snapshot is not None and not order_problems:
@@ -156,7 +160,9 @@ def _parsed(
     return kb, []
 
 
-def compile_to(root: Path, compiled_in: Path, key: str) -> list[str] | None:
+def compile_to(
+    root: Path, compiled_in: Path, key: str, *, map_files: FileReader | None = None
+) -> list[str] | None:
     """Parse and check the content, and save it compiled under `key` (bot.compiler's part).
 
     Returns the problems that refuse the content, [] once it is saved, or None when the
@@ -167,7 +173,7 @@ def compile_to(root: Path, compiled_in: Path, key: str) -> list[str] | None:
     first, order_problems = order.load(root)
     if word_problems or order_problems:
         return [str(p) for p in (*word_problems, *order_problems)]
-    snapshot, problems = load_snapshot(root)
+    snapshot, problems = load_snapshot(root, map_files=map_files)
     if snapshot is None:
         return problems
     kb = KnowledgeBase(snapshot, words=how_people_write, first=first)

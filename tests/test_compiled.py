@@ -535,3 +535,31 @@ def test_when_compiling_apart_fails_the_bot_parses_itself(
     assert str(content) not in caplog.text
     if "problems" not in child:
         assert "Compiling content apart failed (exit" in caplog.text
+
+
+def test_files_read_by_worker_processes_give_what_reading_them_here_gives(content):
+    import functools
+
+    from bot.compile_child import in_workers as any_cores
+    from knowledge.loader import load_directory
+
+    in_workers = functools.partial(any_cores, workers=2)  # even where one core is free
+
+    here, problems = load_directory(content)
+    assert problems == []
+    apart, problems = load_directory(content, map_files=in_workers)
+    assert problems == [] and apart.entries == here.entries and apart.regions == here.regions
+    # Broken content: the same problems in the same order, a duplicate id across two
+    # files (each read by another worker) reported against the first file's.
+    rights, safety = content / "rights.yaml", content / "safety.yaml"
+    first_id = next(e.id for e in here.entries if "rights.yaml" in e.origin)
+    rights.write_text(rights.read_text(encoding="utf-8") + "  - id: Not A Slug\n", "utf-8")
+    safety.write_text(
+        safety.read_text(encoding="utf-8") + f"  - id: {first_id}\n    kind: tip\nextra_key: 1\n",
+        "utf-8",
+    )
+    _, want = load_directory(content)
+    _, got = load_directory(content, map_files=in_workers)
+    assert got == want
+    assert any(f"duplicate id '{first_id}' (first at" in str(p) for p in want)
+    assert any("unknown top-level key 'extra_key'" in str(p) for p in want)
