@@ -38,13 +38,24 @@ def in_workers(
 ) -> Iterator[list]:
     """`read_file` over `files`, in worker processes when there are cores for them."""
     workers = min(workers or cores(), WORKERS, len(files))
+    here = (read_file(path, root, slugs) for path in files)
     if workers < 2:
-        yield from (read_file(path, root, slugs) for path in files)
+        yield from here
         return
-    # Spawned, not forked: nothing of this process is copied into the workers.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = None
+    try:
+        # Spawned, not forked: nothing of this process is copied into the workers.
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        # Every file is handed out here, which starts the workers: nothing is read yet.
         read: Iterable[list] = pool.map(read_file, files, repeat(root), repeat(slugs))
+    except (OSError, ImportError, NotImplementedError):
+        # No semaphores (a read-only /dev/shm) or no processes to spare: read them here.
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        yield from here
+        return
+    with pool:
         yield from read
 
 

@@ -49,12 +49,14 @@ STOPWORDS: frozenset[str] = frozenset(
 def _mark_class() -> re.Pattern[str]:
     """A character class of every combining mark in the Basic Multilingual Plane."""
     ranges: list[tuple[int, int]] = []
-    for code in range(0x300, 0x10000):
-        if unicodedata.category(chr(code)).startswith("M"):
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1] = (ranges[-1][0], code)
-            else:
-                ranges.append((code, code))
+    # One pass of C calls over the plane (this runs at every start), then the few marks.
+    categories = map(unicodedata.category, map(chr, range(0x300, 0x10000)))
+    marks = [code for code, cat in enumerate(categories, 0x300) if cat[0] == "M"]
+    for code in marks:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
     parts = "".join(
         re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
         for a, b in ranges

@@ -563,3 +563,18 @@ def test_files_read_by_worker_processes_give_what_reading_them_here_gives(conten
     assert got == want
     assert any(f"duplicate id '{first_id}' (first at" in str(p) for p in want)
     assert any("unknown top-level key 'extra_key'" in str(p) for p in want)
+
+
+def test_without_worker_processes_the_files_are_read_here(content, monkeypatch):
+    from bot import compile_child
+    from knowledge.loader import load_directory
+
+    def no_pool(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # as sem_open without /dev/shm
+
+    monkeypatch.setattr(compile_child, "ProcessPoolExecutor", no_pool)
+    here, _ = load_directory(content)
+    apart, problems = load_directory(
+        content, map_files=lambda *a: compile_child.in_workers(*a, workers=2)
+    )
+    assert problems == [] and apart.entries == here.entries
