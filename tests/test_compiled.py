@@ -578,3 +578,37 @@ def test_without_worker_processes_the_files_are_read_here(content, monkeypatch):
         content, map_files=lambda *a: compile_child.in_workers(*a, workers=2)
     )
     assert problems == [] and apart.entries == here.entries
+
+
+async def test_lantern_run_shows_a_card_read_from_the_compiled_file_start_after_start(tmp_path):
+    import asyncio
+    import signal
+
+    from emulator import BotAPIEmulator
+    from tests.conftest import SMALL
+    from tests.processes import lantern_env, start_lantern
+
+    data = tmp_path / "data"
+    cards = []
+    for _ in ("first start, compiled apart", "restart, read back"):
+        emu = BotAPIEmulator("7000000071:compiled-cards-token-0123456789abcdef")
+        await emu.start()
+        process = await start_lantern(lantern_env(emu, data, SMALL), quiet=False)
+        try:
+            assert await emu.wait_until(lambda e=emu: bool(e.calls_to("getUpdates")), timeout=60)
+            user = emu.new_user("Ana")
+            await emu.send_text(user, "screening a new client")
+            (found,) = await emu.wait_for_bot_messages(user, timeout=10)
+            await emu.press(user, found, "💡 Screening a new client")
+            (card,) = await emu.wait_for_bot_messages(user, timeout=10)
+            cards.append(card.text)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(process.communicate(), 20)
+            await emu.stop()
+        assert process.returncode == 0, err.decode()[-2000:]
+        assert emu.violations == []
+    # The body, read from the file by offset, is the one written, both times.
+    assert "Trust your gut" in cards[0] and "Meet somewhere public first" in cards[0]
+    assert cards[1] == cards[0]
+    assert len(list((data / COMPILED_DIR).glob("content-*.npz"))) == 1
