@@ -145,9 +145,9 @@ def save(
     }
     arrays = {
         **arrays,
-        _TEXTS: np.frombuffer(bytes(texts), dtype=np.uint8),
+        _TEXTS: np.frombuffer(texts, dtype=np.uint8),
         _TEXT_ENDS: np.asarray(ends, dtype=np.int64),
-        _TITLES: np.frombuffer(bytes(titles), dtype=np.uint8),
+        _TITLES: np.frombuffer(titles, dtype=np.uint8),
         _TITLE_ENDS: np.asarray(title_ends, dtype=np.int64),
     }
     for name, strings in (("words", words), ("phrases", phrases)):
