@@ -32,7 +32,7 @@ from typing import BinaryIO
 import numpy as np
 
 from knowledge.dump import entry_record
-from knowledge.loader.entries import REFERRAL_FLAG_KEYS
+from knowledge.loader.entries import ENTRY_KEYS, REFERRAL_FLAG_KEYS
 from knowledge.model import (
     Contact,
     Cost,
@@ -63,13 +63,7 @@ _OWN = (_META, _TEXTS, _TEXT_ENDS, _TITLES, _TITLE_ENDS, *_STRINGS)
 # An entry's fields other than its texts, stored as one list per field (None where an
 # entry has no such field: only referrals have contacts and flags).
 _FIELDS = (
-    "id",
-    "kind",
-    "topics",
-    "regions",
-    "source",
-    "verified",
-    "review_by",
+    *sorted(ENTRY_KEYS.difference(LANGUAGES)),
     "origin",
     "contact",
     *REFERRAL_FLAG_KEYS,
