@@ -209,9 +209,12 @@ def load(
             strings = {name: _unpacked(archive[name], *meta[name]) for name in _STRINGS}
             arrays = {n: archive[n] for n in archive.files if n not in _OWN}
             ends = archive[_TEXT_ENDS]
-            start = _stored_array_at(handle, archive.zip.getinfo(f"{_TEXTS}.npy"), ends)
+            start, size = _stored_array_at(handle, archive.zip.getinfo(f"{_TEXTS}.npy"))
             titles, title_ends = archive[_TITLES], archive[_TITLE_ENDS]
-        _check_ends(title_ends, titles, len(ends))
+        _check_ends(ends, size, len(ends))
+        if titles.dtype != np.uint8 or titles.ndim != 1:
+            raise CompiledError("the titles are not stored as written")
+        _check_ends(title_ends, len(titles), len(ends))
         jurisdictions = {int(at): text for at, text in meta["jurisdictions"].items()}
         store = TextStore(
             os.dup(handle.fileno()), start, ends, titles.tobytes(), title_ends, jurisdictions
@@ -327,8 +330,9 @@ def _entries(meta: dict, store: TextStore, origin: Relocate | None) -> tuple[Ent
     return tuple(found)
 
 
-def _stored_array_at(handle: BinaryIO, member: zipfile.ZipInfo, ends: np.ndarray) -> int:
-    """Where the data of `member`, the texts' array, starts in the file; checked whole.
+def _stored_array_at(handle: BinaryIO, member: zipfile.ZipInfo) -> tuple[int, int]:
+    """(where the data of `member`, a uint8 array, starts in the file, how many bytes it
+    holds); checked whole.
 
     numpy writes an archive's arrays uncompressed, each as a .npy file in the zip; the
     texts are read from there by offset, so the member's own CRC is checked here, once.
@@ -351,10 +355,6 @@ def _stored_array_at(handle: BinaryIO, member: zipfile.ZipInfo, ends: np.ndarray
     size = member.file_size - (start - begin)
     if dtype != np.uint8 or shape != (size,):
         raise CompiledError("the texts' array is not what was written")
-    if ends.dtype != np.int64 or ends.ndim != 1:
-        raise CompiledError("the texts' ends are not what was written")
-    if len(ends) and (ends[0] < 0 or ends[-1] != size or np.any(np.diff(ends) < 0)):
-        raise CompiledError("the texts' ends do not fit the texts")
     crc = 0
     handle.seek(begin)
     left = member.file_size
@@ -366,13 +366,14 @@ def _stored_array_at(handle: BinaryIO, member: zipfile.ZipInfo, ends: np.ndarray
         left -= len(chunk)
     if crc != member.CRC:
         raise CompiledError("the texts are damaged (CRC)")
-    return start
+    return start, size
 
 
-def _check_ends(ends: np.ndarray, data: np.ndarray, count: int) -> None:
-    if ends.dtype != np.int64 or ends.ndim != 1 or data.dtype != np.uint8 or data.ndim != 1:
-        raise CompiledError("an array of texts is not stored as written")
-    if len(ends) != count or (count and (ends[0] < 0 or ends[-1] != len(data))):
-        raise CompiledError("an array of texts does not fit its ends")
+def _check_ends(ends: np.ndarray, size: int, count: int) -> None:
+    """`count` ends, in order, of texts run together in `size` bytes."""
+    if ends.dtype != np.int64 or ends.ndim != 1:
+        raise CompiledError("the ends of stored texts are not stored as written")
+    if len(ends) != count or (count and (ends[0] < 0 or ends[-1] != size)):
+        raise CompiledError("stored texts do not fit their ends")
     if np.any(np.diff(ends) < 0):
-        raise CompiledError("an array of texts does not fit its ends")
+        raise CompiledError("stored texts do not fit their ends")

@@ -63,20 +63,24 @@ class TextStore:
 
     def text(self, at: int) -> StoredText:
         """The text stored `at`, its title decoded, its body and keywords left in the file."""
-        begin = int(self._title_ends[at - 1]) if at > 0 else 0
-        title = self._titles[begin : int(self._title_ends[at])].decode("utf-8", "surrogatepass")
+        begin, end = _span(self._title_ends, at)
+        title = self._titles[begin:end].decode("utf-8", "surrogatepass")
         return StoredText.at(self, at, title, self._jurisdictions.get(at))
 
     def read(self, at: int) -> tuple[str, tuple[str, ...]]:
         """(body, keywords) of the text stored `at`."""
-        begin = int(self._ends[at - 1]) if at > 0 else 0
-        end = int(self._ends[at])
+        begin, end = _span(self._ends, at)
         data = os.pread(self._fd, end - begin, self._start + begin)
         if len(data) != end - begin:
             # Only if the file was cut short in place after it was checked.
             raise StoredTextError("a compiled file changed while it was in use")
         body, keywords = json.loads(data)
         return body, tuple(keywords)
+
+
+def _span(ends: np.ndarray, at: int) -> tuple[int, int]:
+    """Where the text stored `at` begins and ends, of texts run together."""
+    return (int(ends[at - 1]) if at > 0 else 0), int(ends[at])
 
 
 class StoredTexts(Mapping[str, Text]):
