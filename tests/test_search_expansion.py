@@ -179,3 +179,38 @@ def test_in_a_small_base_a_few_entries_more_do_not_outweigh_a_slip_less():
     caps = {expander.vocab.words[t]: cap for t, _, cap in expander.expand("souvenir")}
     assert caps["soutenir"] == 1.0
     assert caps["souvent"] < 1.0
+
+
+def _without_coordination(monkeypatch, index, query):
+    import knowledge.search.ranking as ranking
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ranking, "COORDINATION", 0.0)
+        return index.search(query, lang="en", limit=3)
+
+
+def _search_without_coordination(monkeypatch, index, query):
+    return ids(_without_coordination(monkeypatch, index, query))
+
+
+def test_an_entry_holding_every_word_asked_comes_before_one_rare_word_in_a_title(monkeypatch):
+    # "hostel" is rare: an entry with it in the title alone outweighs, by summed weights,
+    # one about the eviction that also names the hostel. A person asking both words
+    # means the second.
+    common = filler(9, "eviction", 100)
+    rare_title = entry(1, "Hostel bunk beds")
+    both = entry(2, "Eviction notice", "eviction from a hostel room: what to do")
+    noise = filler(30, "weather", 200)
+    index = index_of(rare_title, both, *common, *noise)
+    assert _search_without_coordination(monkeypatch, index, "hostel eviction")[0] == "e0001"
+    assert ids(index.search("hostel eviction", lang="en", limit=3))[0] == "e0002"
+    # A word held under another spelling is held: the misspelling stands for it, so the
+    # entry holding both keeps its whole score and the one holding one word does not.
+    scores = {h.entry.id: h.score for h in index.search("hostle eviction", lang="en", limit=3)}
+    plain = {
+        h.entry.id: h.score for h in _without_coordination(monkeypatch, index, "hostle eviction")
+    }
+    assert scores["e0002"] == plain["e0002"]
+    assert scores["e0001"] < plain["e0001"]
+    # One word asked: nothing to hold together, the rare title still answers first.
+    assert ids(index.search("hostel", lang="en", limit=3))[0] == "e0001"

@@ -15,6 +15,7 @@ from knowledge.search.expansion import Expander
 from knowledge.search.postings import TermStats
 from knowledge.search.tuning import (
     CODE_WEIGHTS,
+    COORDINATION,
     MIN_SCORE,
     RELATIVE_FLOOR,
     RERANK,
@@ -122,7 +123,7 @@ class Ranker:
         total, buffer = self.scratch.buffers()
         weights = self.visibility.doc_weights(lang, region, show_examples)
         try:
-            found, best_possible = self._accumulate(words, total, buffer, weights)
+            found, best_possible, known = self._accumulate(words, total, buffer, weights)
             if best_possible <= 0 or not found:
                 return []
             top = self._top(found, total, weights)
@@ -130,7 +131,7 @@ class Ranker:
             total.fill(0.0)
             buffer.fill(0.0)
             raise
-        return self._rerank(words, top, best_possible, limit)
+        return self._rerank(words, top, best_possible, _shares_held(known, top), limit)
 
     def _plan(self, word: str) -> tuple[float, list[_Part]] | None:
         """What a query word adds to the best possible score, and its postings in parts
@@ -169,8 +170,9 @@ class Ranker:
 
     def _accumulate(
         self, words: list[str], total: np.ndarray, buffer: np.ndarray, weights: np.ndarray
-    ) -> tuple[list[np.ndarray], float]:
-        """Add each word's best-matching postings into `total`; the docs touched.
+    ) -> tuple[list[np.ndarray], float, list[list[_Part]]]:
+        """Add each word's best-matching postings into `total`; the docs touched, the
+        best possible score, and the postings of each word the index knows.
 
         Words are added cheapest first (MaxScore): once the words left could not lift a
         document nobody has touched into the best RERANK * n_langs, even all together,
@@ -180,6 +182,7 @@ class Ranker:
         """
         best_possible = 0.0
         plans: list[_Part] = []
+        known: list[list[_Part]] = []
         for word in words:
             planned = self._plan(word)
             if planned is None:
@@ -188,6 +191,7 @@ class Ranker:
                 continue
             best_possible += planned[0]
             plans.extend(planned[1])
+            known.append(planned[1])
         plans.sort(key=lambda plan: plan.cost)
         found: list[np.ndarray] = []
         added = 0
@@ -205,7 +209,7 @@ class Ranker:
                     break
             self._add_all(plan, total, buffer, found)
             added += plan.cost
-        return found, best_possible
+        return found, best_possible, known
 
     def _threshold(
         self, found: list[np.ndarray], total: np.ndarray, weights: np.ndarray
@@ -344,14 +348,17 @@ class Ranker:
         words: list[str],
         top: list[tuple[int, int, float]],
         best_possible: float,
+        held: list[float],
         limit: int,
     ) -> list[Hit]:
         """Final scores: the postings' share blended with a phrase comparison of the whole
-        query against each document's title and keywords; weak hits dropped."""
+        query against each document's title and keywords; weak hits dropped. A hit that
+        holds only some of the query's words is placed by a share of its score (see
+        `_shares_held`); whether it is close enough to show is decided before."""
         folded = " ".join(words)
         slot_position, phrases = self.tables.layout.slot_position, self.tables.phrases
         ranked: list[tuple[float, Entry]] = []
-        for slot, doc, value in top:
+        for (slot, doc, value), share in zip(top, held, strict=True):
             position = int(slot_position[slot])
             if position < 0:
                 continue
@@ -360,12 +367,32 @@ class Ranker:
             phrase = fuzz.token_set_ratio(folded, phrases[doc])
             score = (1 - RERANK_SHARE) * base + RERANK_SHARE * phrase * min(base / 40.0, 1.0)
             if score >= MIN_SCORE:
-                ranked.append((score, entry))
+                ranked.append((score * share**COORDINATION, entry))
         ranked.sort(key=lambda pair: (-pair[0], pair[1].id))
         if ranked:
             floor = ranked[0][0] * RELATIVE_FLOOR
             ranked = [pair for pair in ranked if pair[0] >= floor]
         return [Hit(entry, round(s, 1)) for s, entry in _varied(ranked, limit)]
+
+
+def _shares_held(known: list[list[_Part]], top: list[tuple[int, int, float]]) -> list[float]:
+    """For each hit of `top`, the share of the query's known words its document holds
+    (any of a word's spellings counts). Summed weights let one rare word in a title
+    outrank a document holding every word of the question; as a base grows, more
+    documents hold some rare word by chance, so the words held together keep what was
+    asked in front. Only the few hits re-ranked are looked up: a binary search each."""
+    if len(known) < 2 or not top:
+        return [1.0] * len(top)
+    docs = np.fromiter((doc for _, doc, _ in top), dtype=np.int64, count=len(top))
+    count = np.zeros(len(top), dtype=np.int32)
+    for parts in known:
+        held = np.zeros(len(top), dtype=bool)
+        for part in parts:
+            for d, _, _ in part.groups:
+                at = np.minimum(np.searchsorted(d, docs), len(d) - 1)
+                held |= d[at] == docs
+        count += held
+    return (count / len(known)).tolist()
 
 
 def _varied(ranked: list[tuple[float, Entry]], limit: int) -> list[tuple[float, Entry]]:

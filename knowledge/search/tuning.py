@@ -17,6 +17,9 @@ PREFIX_SCAN = 40
 INFLECTION_LETTERS = 2
 RERANK = 30
 RERANK_SHARE = 0.25
+# A hit holding a share of the query's known words is placed by its score times that
+# share to this power (0.5: half the words, about 0.71 of the score).
+COORDINATION = 0.5
 MIN_SCORE = 18.0
 # Hits far below the best one are noise to a person scanning a short list on a phone.
 RELATIVE_FLOOR = 0.4
