@@ -283,6 +283,8 @@ class Ranker:
         """The words of `plans` into `total` for `docs` (each once) only."""
         if docs.size == 0:
             return
+        # Postings hold int32 documents: searching them with int64 would copy each one.
+        docs = docs.astype(np.int32, copy=False)
         for plan in plans:
             best = np.zeros(docs.size, dtype=np.float32)
             for d, c, w in plan.groups:
@@ -383,14 +385,14 @@ def _shares_held(known: list[list[_Part]], top: list[tuple[int, int, float]]) ->
     asked in front. Only the few hits re-ranked are looked up: a binary search each."""
     if len(known) < 2 or not top:
         return [1.0] * len(top)
-    docs = np.fromiter((doc for _, doc, _ in top), dtype=np.int64, count=len(top))
+    # int32 as the postings are: searching them with another type would copy each one.
+    docs = np.fromiter((doc for _, doc, _ in top), dtype=np.int32, count=len(top))
     count = np.zeros(len(top), dtype=np.int32)
     for parts in known:
         held = np.zeros(len(top), dtype=bool)
         for part in parts:
             for d, _, _ in part.groups:
-                at = np.minimum(np.searchsorted(d, docs), len(d) - 1)
-                held |= d[at] == docs
+                held |= d.take(np.searchsorted(d, docs), mode="clip") == docs
         count += held
     return (count / len(known)).tolist()
 
