@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+
+# The words a run of ideographs (three or more, as typed) stands for; see `query_tokens`.
+Segmenter = Callable[[str], list[str]]
 
 # Long enough for any real question; hostile input is cut before it costs anything.
 MAX_QUERY_CHARS = 200
@@ -112,6 +116,36 @@ def _han_pairs(found: list[str]) -> list[str]:
     return out
 
 
+def _is_pair(word: str) -> bool:
+    return len(word) == 2 and _HAN.fullmatch(word) is not None
+
+
+def _segmented(found: list[str], segment: Segmenter) -> list[str]:
+    """`found` with each chain of overlapping ideograph pairs (a run as `words` cuts it,
+    or as a query already cut into pairs arrives) replaced by the words of its run."""
+    out: list[str] = []
+    chain: list[str] = []
+
+    def close() -> None:
+        if len(chain) > 1:
+            out.extend(segment(chain[0] + "".join(pair[1] for pair in chain[1:])))
+        else:
+            out.extend(chain)
+        chain.clear()
+
+    for word in found:
+        if _is_pair(word) and (not chain or chain[-1][1] == word[0]):
+            chain.append(word)
+            continue
+        close()
+        if _is_pair(word):
+            chain.append(word)
+        else:
+            out.append(word)
+    close()
+    return out
+
+
 def words(text: str) -> list[str]:
     """The folded words of a text: `fold(text).split()`, without building the string."""
     if text.isascii():
@@ -152,13 +186,18 @@ def stem(word: str) -> str:
     return word
 
 
-def query_tokens(query: str) -> list[str]:
-    """Tokens of a user's query, bounded in length and count whatever they send."""
+def query_tokens(query: str, segment: Segmenter | None = None) -> list[str]:
+    """Tokens of a user's query, bounded in length and count whatever they send.
+
+    With `segment`, a run of ideographs is given as the words `segment` reads in it
+    rather than as all its overlapping pairs, before stopwords go and the count is cut.
+    """
     cut = query[:MAX_QUERY_CHARS]
-    found = tokens(cut)
-    if not found:
-        # A query of only stopwords ("help me") still means something.
-        found = tokens(cut, keep_stopwords=True)
+    every = words(cut)
+    if segment is not None and _HAN.search(cut):
+        every = _segmented(every, segment)
+    # A query of only stopwords ("help me") still means something.
+    found = [w for w in every if w not in STOPWORDS] or every
     seen: list[str] = []
     for token in found:
         if token not in seen:

@@ -4,6 +4,7 @@ with a cache that only ever holds words of the content."""
 from __future__ import annotations
 
 import bisect
+import math
 
 import numpy as np
 from rapidfuzz import process
@@ -123,6 +124,33 @@ class Expander:
         rare = self.stats.rare_df
         kept = [w for w in words if not (self._df_of_either(w) <= rare and _near_stopword(w))]
         return kept or words
+
+    def segment(self, run: str) -> list[str]:
+        """The pairs of a run of ideographs that read it best: the run cut into pairs and
+        single characters so that the pairs' entries, log(1 + entries holding each),
+        sum highest. A pair the content uses more is the likelier word ("老板扣了我的护照"
+        reads as 老板 扣了 我的 护照, not 板扣 了我 的护, which cross from one word into
+        the next). A little word (我的) is not indexed but is as common as words get; a
+        pair no entry holds is dropped, as single characters are.
+        Nothing is remembered (privacy invariant)."""
+        n = len(run)
+        best = [0.0] * (n + 1)
+        step = [1] * (n + 1)
+        everyone = self.stats.live
+        for end in range(2, n + 1):
+            best[end] = best[end - 1]
+            pair = run[end - 2 : end]
+            seen = everyone if pair in STOPWORDS else self._df_of(pair)
+            if seen and best[end - 2] + math.log1p(seen) > best[end]:
+                best[end] = best[end - 2] + math.log1p(seen)
+                step[end] = 2
+        found: list[str] = []
+        end = n
+        while end > 0:
+            if step[end] == 2:
+                found.append(run[end - 2 : end])
+            end -= step[end]
+        return found[::-1]
 
     def _df_of_either(self, word: str) -> int:
         return max(self._df_of(word), self._df_of(stem(word)))

@@ -158,7 +158,7 @@ class SearchIndex:
         show_examples: bool = False,
     ) -> list[Hit]:
         """Ranked hits for a free-text query; empty when nothing is close enough."""
-        words = query_tokens(query)
+        words = query_tokens(query, self._expander.segment)
         if not words or not self.entries or limit <= 0:
             return []
         return self._rank(self._expander.meant(words), lang, region, limit, show_examples)

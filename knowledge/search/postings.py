@@ -195,6 +195,7 @@ class TermStats:
     # ranking normalised by.
     idf_max: np.ndarray
     rare_df: int  # at most this many entries: rare enough to be someone's typo
+    live: int  # live entries
 
     @classmethod
     def of(cls, df: np.ndarray, max_code: np.ndarray, live_entries: int) -> TermStats:
@@ -203,4 +204,4 @@ class TermStats:
         np.log1p(live_entries / np.maximum(counts, 1.0), out=idf, where=counts > 0)
         idf32 = idf.astype(np.float32)
         idf_max = (CODE_WEIGHTS[max_code] * idf32 / TITLE_WEIGHT).astype(np.float64)
-        return cls(df, idf32, idf_max, max(2, int(live_entries * RARE_SHARE)))
+        return cls(df, idf32, idf_max, max(2, int(live_entries * RARE_SHARE)), live_entries)

@@ -81,7 +81,7 @@ PRUNE_FROM = 4096
 STRONG_WEIGHT = float(CODE_WEIGHTS[STRONG])
 BOUND_MARGIN = 1.001
 # A hit about the same topics as one above it counts this share of its score when ordered.
-SAME_TOPICS = 0.85
+SAME_TOPICS = 0.75
 
 
 class Ranker:
