@@ -8,7 +8,9 @@ import json
 import logging
 import os
 import shutil
+import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -506,13 +508,13 @@ def test_the_compiling_process_gets_none_of_the_bots_settings(content, tmp_path,
     monkeypatch.setenv("LANTERN_BOT_TOKEN", "123456:canary-token-for-the-child")
     monkeypatch.setenv("LANTERN_MODERATOR_KEY", "canary-key")
     seen = {}
-    real = compiler.subprocess.run
+    real = compiler.subprocess.Popen
 
     def spying(cmd, **kwargs):
         seen.update(kwargs["env"])
         return real(cmd, **kwargs)
 
-    monkeypatch.setattr(compiler.subprocess, "run", spying)
+    monkeypatch.setattr(compiler.subprocess, "Popen", spying)
     kb, problems = load_knowledge(content, compiled_in=tmp_path / "compiled", apart=True)
     assert problems == [] and kb is not None
     assert "PATH" in seen and not [name for name in seen if name.startswith("LANTERN_")]
@@ -535,6 +537,54 @@ def test_when_compiling_apart_fails_the_bot_parses_itself(
     assert str(content) not in caplog.text
     if "problems" not in child:
         assert "Compiling content apart failed (exit" in caplog.text
+
+
+def test_a_compiling_child_that_hangs_is_stopped_with_what_it_started(
+    content, tmp_path, monkeypatch, caplog
+):
+    from bot import compiler
+
+    # A child that never answers, with a process of its own (as its workers would be).
+    started = tmp_path / "grandchild.pid"
+    fake = tmp_path / "python"
+    fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {started}\nsleep 300\n", "utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setattr("sys.executable", str(fake))
+    monkeypatch.setattr(compiler, "LIMIT_BASE_S", 1.0)
+    monkeypatch.setattr(compiler, "LIMIT_PER_MB_S", 0.0)
+    store = tmp_path / "compiled"
+    began = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="lantern.content"):
+        kb, problems = load_knowledge(content, compiled_in=store, apart=True)
+    assert time.monotonic() - began < 60  # not the child's 300 s
+    assert problems == [] and kb is not None and kb.search("overdose", lang="en")
+    assert files_in(store) == [f"content-{content_key(content)}.npz"]  # parsed here
+    assert "Compiling content apart took longer than 1 s" in caplog.text
+    grandchild = int(started.read_text())
+    deadline = time.monotonic() + 10
+    while _running(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(grandchild)
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie waiting to be reaped is not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_the_time_limit_grows_with_the_content(content, tmp_path):
+    from bot import compiler
+
+    shipped = compiler.time_limit(content)
+    assert compiler.LIMIT_BASE_S < shipped < compiler.LIMIT_BASE_S + 60
+    bigger = tmp_path / "big"
+    bigger.mkdir()
+    (bigger / "tips.yaml").write_bytes(b"#" * 10_000_000)
+    assert compiler.time_limit(bigger) == compiler.LIMIT_BASE_S + 10 * compiler.LIMIT_PER_MB_S
 
 
 def test_files_read_by_worker_processes_give_what_reading_them_here_gives(content):
