@@ -214,3 +214,26 @@ def test_an_entry_holding_every_word_asked_comes_before_one_rare_word_in_a_title
     assert scores["e0001"] < plain["e0001"]
     # One word asked: nothing to hold together, the rare title still answers first.
     assert ids(index.search("hostel", lang="en", limit=3))[0] == "e0001"
+
+
+def test_coordination_orders_hits_and_never_hides_one(monkeypatch):
+    # "Harbour" alone is close enough to show (its own score is well above 0.4 of the
+    # best); placed by the one word of three it holds, it falls below that line, and
+    # must still be shown, after the entry holding every word.
+    def about(number: int, title: str, topics: tuple[str, ...], body: str = "") -> Entry:
+        return dataclasses.replace(entry(number, title, body), topics=topics)
+
+    wanted = about(1, "Harbour ferry timetable", ("housing",))
+    partial = about(2, "Harbour", ("money",))
+    noise = [
+        about(200 + n, f"weather note {n}", ("alerts",), "ferry timetable changes")
+        for n in range(8)
+    ]
+    index = index_of(wanted, partial, *noise)
+    hits = index.search("harbour ferry timetable", lang="en", limit=10)
+    assert ids(hits) == ["e0001", "e0002"]
+    assert hits[1].score < hits[0].score * 0.4  # placed below the line, yet shown
+    assert ids(_without_coordination(monkeypatch, index, "harbour ferry timetable")) == [
+        "e0001",
+        "e0002",
+    ]

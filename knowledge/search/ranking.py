@@ -356,10 +356,12 @@ class Ranker:
         """Final scores: the postings' share blended with a phrase comparison of the whole
         query against each document's title and keywords; weak hits dropped. A hit that
         holds only some of the query's words is placed by a share of its score (see
-        `_shares_held`); whether it is close enough to show is decided before."""
+        `_shares_held`); whether it is close enough to show, and far enough below the
+        best, is decided on its own score, so coordination orders hits and never hides
+        one."""
         folded = " ".join(words)
         slot_position, phrases = self.tables.layout.slot_position, self.tables.phrases
-        ranked: list[tuple[float, Entry]] = []
+        ranked: list[tuple[float, float, Entry]] = []  # (placed by, own score, entry)
         for (slot, doc, value), share in zip(top, held, strict=True):
             position = int(slot_position[slot])
             if position < 0:
@@ -369,12 +371,13 @@ class Ranker:
             phrase = fuzz.token_set_ratio(folded, phrases[doc])
             score = (1 - RERANK_SHARE) * base + RERANK_SHARE * phrase * min(base / 40.0, 1.0)
             if score >= MIN_SCORE:
-                ranked.append((score * share**COORDINATION, entry))
-        ranked.sort(key=lambda pair: (-pair[0], pair[1].id))
+                ranked.append((score * share**COORDINATION, score, entry))
+        ranked.sort(key=lambda hit: (-hit[0], hit[2].id))
         if ranked:
-            floor = ranked[0][0] * RELATIVE_FLOOR
-            ranked = [pair for pair in ranked if pair[0] >= floor]
-        return [Hit(entry, round(s, 1)) for s, entry in _varied(ranked, limit)]
+            floor = max(own for _, own, _ in ranked) * RELATIVE_FLOOR
+            ranked = [hit for hit in ranked if hit[1] >= floor]
+        placed = [(by, entry) for by, _, entry in ranked]
+        return [Hit(entry, round(s, 1)) for s, entry in _varied(placed, limit)]
 
 
 def _shares_held(known: list[list[_Part]], top: list[tuple[int, int, float]]) -> list[float]:
