@@ -134,10 +134,8 @@ def _segmented(found: list[str], segment: Segmenter) -> list[str]:
         chain.clear()
 
     for word in found:
-        if _is_pair(word) and (not chain or chain[-1][1] == word[0]):
-            chain.append(word)
-            continue
-        close()
+        if chain and not (_is_pair(word) and chain[-1][1] == word[0]):
+            close()
         if _is_pair(word):
             chain.append(word)
         else:
