@@ -92,6 +92,37 @@ def test_three_hits_show_different_things_when_scores_are_close():
     assert [e.id for _, e in _varied(close, 1)] == ["e0001"]
 
 
+def test_varied_places_each_hit_as_scoring_every_hit_again_would():
+    """Placing hits by looking only at the first fresh and the first repeated topic gives
+    what scoring every hit left at each step gives, ties to the earlier hit included."""
+    import random
+
+    from knowledge.search.ranking import SAME_TOPICS, _varied
+
+    def every_hit(ranked, limit):
+        left, shown, out = list(ranked), set(), []
+        while left and len(out) < limit:
+            placed = [s * (SAME_TOPICS if e.topics in shown else 1.0) for s, e in left]
+            best = max(range(len(left)), key=lambda i: (placed[i], -i))
+            _, chosen = left.pop(best)
+            shown.add(chosen.topics)
+            out.append((placed[best], chosen))
+        return out
+
+    rng = random.Random(7)
+    topics = [("money",), ("housing",), ("arrest",), ("money", "housing")]
+    for case in range(300):
+        scores = sorted(
+            (rng.choice([40.0, 60.0, 75.0, 80.0, 100.0]) for _ in range(12)), reverse=True
+        )
+        ranked = [
+            (s, dataclasses.replace(entry(n + 1, "t"), topics=rng.choice(topics)))
+            for n, s in enumerate(scores[: rng.randint(0, 12)])
+        ]
+        for limit in (1, 3, 5, 10):
+            assert _varied(ranked, limit) == every_hit(ranked, limit), (case, limit)
+
+
 def test_short_words_with_one_slip_are_found():
     index = index_of(entry(1, "Kids and custody"), entry(2, "Housing help"))
     assert ids(index.search("kads", lang="en", limit=3)) == ["e0001"]  # a letter changed

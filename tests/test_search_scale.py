@@ -57,3 +57,40 @@ def test_relevance_holds_as_the_base_grows(size):
     spelled, typo = top3(index, plain), top3(index, typos)
     assert spelled >= spelled_floor, f"{size:,} entries: top-3 {spelled:.1%}"
     assert typo >= typo_floor, f"{size:,} entries, misspelled: top-3 {typo:.1%}"
+
+
+def test_pruning_finds_what_adding_every_posting_finds(monkeypatch):
+    """MaxScore pruning, and either way of adding the pruned words (a binary search per
+    document, or reading every posting when they are fewer), rank exactly as adding
+    every posting does: the same hits, the same scores, for every query of the set."""
+    from knowledge.search import ranking
+
+    plain = load_quality()
+    queries = plain + misspelled(plain, 5)
+    snapshot = base(1_000)
+
+    def ranked() -> list[list[tuple[str, float]]]:
+        index = SearchIndex(snapshot)
+        return [
+            [(h.entry.id, h.score) for h in index.search(q.text, lang=q.lang, limit=10)]
+            for q in queries
+        ]
+
+    monkeypatch.setattr(ranking, "PRUNE_FROM", 10**12)  # never prune
+    every_posting = ranked()
+
+    pruned = []
+    add_to = ranking.Ranker._add_to
+
+    def counted(plans, docs, total, buffer):
+        pruned.append(docs.size)
+        return add_to(plans, docs, total, buffer)
+
+    monkeypatch.setattr(ranking.Ranker, "_add_to", staticmethod(counted))
+    monkeypatch.setattr(ranking, "PRUNE_FROM", 0)  # prune as soon as it pays
+    # 0: every pruned word looked up document by document; 10**9: every one read whole.
+    for lookup_or_read in (0, 10**9):
+        monkeypatch.setattr(ranking, "LOOKUP_OR_READ", lookup_or_read)
+        pruned.clear()
+        assert ranked() == every_posting
+        assert sum(size > 0 for size in pruned) > 50, "too few queries were pruned to tell"

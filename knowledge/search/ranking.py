@@ -80,6 +80,8 @@ class _Part:
 PRUNE_FROM = 4096
 STRONG_WEIGHT = float(CODE_WEIGHTS[STRONG])
 BOUND_MARGIN = 1.001
+# A binary search per document and group costs about as much as reading this many postings.
+LOOKUP_OR_READ = 8
 # A hit about the same topics as one above it counts this share of its score when ordered.
 SAME_TOPICS = 0.75
 
@@ -205,7 +207,7 @@ class Ranker:
                 if rest < threshold:
                     # The documents that can still reach the threshold with every word left.
                     reach = (total[touched] + np.float32(rest)) * weights[touched]
-                    self._add_to(left, touched[reach >= threshold], total)
+                    self._add_to(left, touched[reach >= threshold], total, buffer)
                     break
             self._add_all(plan, total, buffer, found)
             added += plan.cost
@@ -263,29 +265,35 @@ class Ranker:
             total[d] += (CODE_WEIGHTS * np.float32(w))[c] if c is not None else w
             found.append(d)
             return
-        # A word counts once per document: the best of its expansions.
-        size = 0
-        for n, (d, c, w) in enumerate(groups):
-            values = (CODE_WEIGHTS * np.float32(w))[c] if c is not None else np.float32(w)
-            buffer[d] = values if n == 0 else np.maximum(buffer[d], values)
-            size += len(d)
-            found.append(d)
-        if size * 4 > self.n_docs:
+        # A word counts once per document: the best of its expansions. A misspelling
+        # may stand for a dozen words, each with body and title postings: gathered into
+        # one array and reduced in one pass, rather than a pass over the scores each.
+        docs = _best_of(groups, buffer)
+        found.append(docs)
+        if docs.size * 4 > self.n_docs:
             total += buffer
             buffer.fill(0.0)
         else:
-            for d, _, _ in groups:
-                total[d] += buffer[d]
-                buffer[d] = 0.0
+            # A document listed twice gets its best once: every copy reads the same value.
+            total[docs] += buffer[docs]
+            buffer[docs] = 0.0
 
     @staticmethod
-    def _add_to(plans: list[_Part], docs: np.ndarray, total: np.ndarray) -> None:
+    def _add_to(
+        plans: list[_Part], docs: np.ndarray, total: np.ndarray, buffer: np.ndarray
+    ) -> None:
         """The words of `plans` into `total` for `docs` (each once) only."""
         if docs.size == 0:
             return
         # Postings hold int32 documents: searching them with int64 would copy each one.
         docs = docs.astype(np.int32, copy=False)
         for plan in plans:
+            if plan.cost < LOOKUP_OR_READ * docs.size * len(plan.groups):
+                # Fewer postings than lookups: reading them all is cheaper.
+                spread = _best_of(plan.groups, buffer)
+                total[docs] += buffer[docs]
+                buffer[spread] = 0.0
+                continue
             best = np.zeros(docs.size, dtype=np.float32)
             for d, c, w in plan.groups:
                 at = np.minimum(np.searchsorted(d, docs), len(d) - 1)
@@ -380,6 +388,22 @@ class Ranker:
         return [Hit(entry, round(s, 1)) for s, entry in _varied(placed, limit)]
 
 
+def _best_of(
+    groups: list[tuple[np.ndarray, np.ndarray | None, float]], buffer: np.ndarray
+) -> np.ndarray:
+    """Each document's best value among `groups` into `buffer` (zero where it is written);
+    the documents, some perhaps more than once."""
+    docs = np.concatenate([d for d, _, _ in groups])
+    values = np.concatenate(
+        [
+            (CODE_WEIGHTS * np.float32(w))[c] if c is not None else np.full(len(d), w, np.float32)
+            for d, c, w in groups
+        ]
+    )
+    np.maximum.at(buffer, docs, values)
+    return docs
+
+
 def _shares_held(known: list[list[_Part]], top: list[tuple[int, int, float]]) -> list[float]:
     """For each hit of `top`, the share of the query's known words its document holds
     (any of a word's spellings counts). Summed weights let one rare word in a title
@@ -401,18 +425,27 @@ def _shares_held(known: list[list[_Part]], top: list[tuple[int, int, float]]) ->
 
 
 def _varied(ranked: list[tuple[float, Entry]], limit: int) -> list[tuple[float, Entry]]:
-    """The best `limit` hits, an entry about what earlier hits are about (the same
-    topics) counted at SAME_TOPICS of its score: placed after a close one about something
-    else, so a person scanning three results on a phone sees the different things a few
-    words can mean, not one thing three times. Each hit's score is the one it was placed
-    by, so scores still fall down the list (each step can only lower what is left)."""
+    """The best `limit` hits of `ranked` (highest score first), an entry about what
+    earlier hits are about (the same topics) counted at SAME_TOPICS of its score: placed
+    after a close one about something else, so a person scanning three results on a
+    phone sees the different things a few words can mean, not one thing three times.
+    Each hit's score is the one it was placed by, so scores still fall down the list
+    (each step can only lower what is left)."""
     left = list(ranked)
     shown: set[tuple[str, ...]] = set()
     out: list[tuple[float, Entry]] = []
     while left and len(out) < limit:
-        placed = [s * (SAME_TOPICS if e.topics in shown else 1.0) for s, e in left]
-        best = max(range(len(left)), key=lambda i: (placed[i], -i))
+        # `left` is in order of score, so the best hit is either the first about
+        # something not shown yet or the first about something shown, counted lower.
+        fresh = next((n for n, (_, e) in enumerate(left) if e.topics not in shown), None)
+        again = next((n for n, (_, e) in enumerate(left) if e.topics in shown), None)
+        placed, first = max(
+            (left[n][0] * (SAME_TOPICS if n == again else 1.0), -n)
+            for n in (fresh, again)
+            if n is not None
+        )
+        best = -first
         _, entry = left.pop(best)
         shown.add(entry.topics)
-        out.append((placed[best], entry))
+        out.append((placed, entry))
     return out
