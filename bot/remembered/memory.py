@@ -27,7 +27,7 @@ class SaltedKeys:
 
     def key(self, ident: int) -> bytes:
         # BLAKE2b in its keyed mode is a MAC by design, as HMAC-SHA256 is, and costs a
-        # third as much; an update reads a dozen of these maps.
+        # third as much; an update reads about fifteen keys.
         return hashlib.blake2b(str(ident).encode(), key=self._salt, digest_size=16).digest()
 
 

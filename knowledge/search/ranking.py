@@ -391,8 +391,8 @@ class Ranker:
 def _best_of(
     groups: list[tuple[np.ndarray, np.ndarray | None, float]], buffer: np.ndarray
 ) -> np.ndarray:
-    """Each document's best value among `groups` into `buffer` (zero where it is written);
-    the documents, some perhaps more than once."""
+    """Each document's best value among `groups` into `buffer`, which must be zero at those
+    documents; the documents, some perhaps more than once."""
     docs = np.concatenate([d for d, _, _ in groups])
     values = np.concatenate(
         [
