@@ -21,6 +21,7 @@ from knowledge import compiled, stored_texts
 from knowledge.loader import DEFAULT_CONTENT_DIR, load_or_raise
 from knowledge.model import Snapshot, Text
 from knowledge.search import SearchIndex
+from knowledge.search.tuning import STRONG
 
 QUERIES = [
     ("en", "condom broke"),
@@ -460,6 +461,20 @@ def test_restore_refuses_an_index_of_another_snapshot():
         SearchIndex.restore(fewer, arrays, words, phrases)
     with pytest.raises(ValueError):
         SearchIndex.restore(shipped, arrays, [*words, words[0]], phrases)
+
+
+@pytest.mark.parametrize(
+    ("table", "code"), [("weak_codes", STRONG), ("strong_codes", 1), ("strong_codes", 200)]
+)
+def test_restore_refuses_codes_that_name_no_weight(table, code):
+    # A body posting coded as a title one, or a code past the weights, would be read
+    # into the wrong table or fail a search; the file is refused when read instead.
+    shipped = load_or_raise()
+    arrays, words, phrases = SearchIndex(shipped).export()
+    arrays[table] = arrays[table].copy()
+    arrays[table][0] = code
+    with pytest.raises(ValueError):
+        SearchIndex.restore(shipped, arrays, words, phrases)
 
 
 def test_the_key_follows_the_code_that_judges_content(content, tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ def _batches(rng: np.random.Generator, n_terms: int, entries: int, per_batch: in
     for first in range(0, entries, per_batch):
         docs = np.arange(first * N_LANGS, min(first + per_batch, entries) * N_LANGS)
         pairs = {
-            (int(t), int(d)): int(rng.integers(1, STRONG + 1))
+            (int(t), int(d)): int(rng.integers(1, STRONG + 4))  # 1-3 body, 4-7 title
             for d in docs
             for t in rng.choice(n_terms, size=int(rng.integers(0, min(12, n_terms))), replace=False)
         }
@@ -48,12 +48,13 @@ def test_tables_from_batches_match_one_sort_of_every_posting(seed, per_batch):
 
     for term in range(n_terms):
         mine = terms == term
-        is_strong = codes == STRONG
+        is_strong = codes >= STRONG
         w = slice(weak.offsets[term], weak.offsets[term + 1])
         s = slice(strong.offsets[term], strong.offsets[term + 1])
         assert weak.docs[w].tolist() == docs[mine & ~is_strong].tolist()
         assert weak.codes[w].tolist() == codes[mine & ~is_strong].tolist()
         assert strong.docs[s].tolist() == docs[mine & is_strong].tolist()
+        assert strong.codes[s].tolist() == codes[mine & is_strong].tolist()
         assert max_code[term] == (codes[mine].max() if mine.any() else 0)
     assert df.tolist() == entry_counts(terms, docs, N_LANGS, n_terms).tolist()
     assert weak.docs.dtype == strong.docs.dtype == np.int32

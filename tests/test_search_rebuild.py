@@ -51,6 +51,7 @@ def test_publishing_tips_one_by_one_shares_the_base_and_answers_as_a_fresh_index
         # The base's postings are the very same arrays: a publish copies only the tips.
         assert index._tables.weak[0].docs is first._tables.weak[0].docs
         assert index._tables.strong[0].docs is first._tables.strong[0].docs
+        assert index._tables.strong[0].codes is first._tables.strong[0].codes
         assert len(index._tables.weak) == 2
     fresh = SearchIndex(snapshot)
     assert answers(index, queries) == answers(fresh, queries)

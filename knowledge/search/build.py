@@ -53,8 +53,8 @@ class Tables:
     phrases: tuple[str, ...]  # per document: its folded title and keywords
     df: np.ndarray  # per term: how many live entries hold it
     max_code: np.ndarray  # per term: the code of its heaviest posting
-    # Body postings with their codes, and title-and-keyword postings (all of code
-    # STRONG): each one table, or two after a rebuild (see postings.with_added).
+    # Body postings, and title-and-keyword postings (codes STRONG and up), each with
+    # their codes: each one table, or two after a rebuild (see postings.with_added).
     weak: tuple[Postings, ...]
     strong: tuple[Postings, ...]
     vocabulary: tuple[str, ...]  # the live words, sorted
@@ -171,10 +171,12 @@ def incremental(
     )
     n_terms = len(vocab)
     df = grow(df, n_terms) + entry_counts(terms, docs, n_langs, n_terms)
-    strong = codes == STRONG
+    strong = codes >= STRONG
     weak = ~strong
     weak_postings = with_added(previous.weak, terms[weak], docs[weak], codes[weak], n_terms)
-    strong_postings = with_added(previous.strong, terms[strong], docs[strong], None, n_terms)
+    strong_postings = with_added(
+        previous.strong, terms[strong], docs[strong], codes[strong], n_terms
+    )
     max_code = grow(previous.max_code, n_terms).copy()
     np.maximum.at(max_code, terms, codes)
     alive = slot_position >= 0
@@ -203,14 +205,9 @@ def _live_max_code(
     strong: tuple[Postings, ...],
 ) -> int:
     """The code of `term`'s heaviest posting in a live entry (0 if it has none)."""
-    for table in strong:
-        start, end = table.offsets[term], table.offsets[term + 1]
-        if alive[table.docs[start:end] // n_langs].any():
-            return STRONG
     heaviest = 0
-    for table in weak:
+    for table in (*strong, *weak):
         start, end = table.offsets[term], table.offsets[term + 1]
-        assert table.codes is not None
         live = alive[table.docs[start:end] // n_langs]
         if live.any():
             heaviest = max(heaviest, int(table.codes[start:end][live].max()))

@@ -23,13 +23,13 @@ class Postings:
 
     __slots__ = ("codes", "docs", "offsets")
 
-    def __init__(self, docs: np.ndarray, codes: np.ndarray | None, offsets: np.ndarray) -> None:
+    def __init__(self, docs: np.ndarray, codes: np.ndarray, offsets: np.ndarray) -> None:
         self.docs = docs
         self.codes = codes
         self.offsets = offsets
 
     def with_added(
-        self, terms: np.ndarray, docs: np.ndarray, codes: np.ndarray | None, n_terms: int
+        self, terms: np.ndarray, docs: np.ndarray, codes: np.ndarray, n_terms: int
     ) -> Postings:
         """A new table with postings (sorted by term, doc) of newer docs added.
 
@@ -41,9 +41,7 @@ class Postings:
         offsets = self.grown(n_terms).offsets
         at = offsets[terms.astype(np.int64) + 1]
         out_docs = np.insert(self.docs, at, docs)
-        out_codes = None
-        if self.codes is not None and codes is not None:
-            out_codes = np.insert(self.codes, at, codes)
+        out_codes = np.insert(self.codes, at, codes)
         out_offsets = offsets.copy()
         out_offsets[1:] += np.cumsum(np.bincount(terms, minlength=n_terms))
         return Postings(out_docs, out_codes, out_offsets)
@@ -53,11 +51,10 @@ class Postings:
         return Postings(self.docs, self.codes, grow(self.offsets, n_terms + 1, self.offsets[-1]))
 
     @classmethod
-    def empty(cls, with_codes: bool) -> Postings:
-        codes = np.zeros(0, dtype=np.uint8) if with_codes else None
-        return cls(np.zeros(0, dtype=np.int32), codes, np.zeros(1, dtype=np.int64))
+    def empty(cls) -> Postings:
+        return cls(np.zeros(0, dtype=np.int32), np.zeros(0, np.uint8), np.zeros(1, np.int64))
 
-    def as_sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def as_sorted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(terms, docs, codes) of every posting, sorted by (term, doc)."""
         counts = np.diff(self.offsets)
         terms = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
@@ -65,8 +62,7 @@ class Postings:
 
     @property
     def nbytes(self) -> int:
-        codes = self.codes.nbytes if self.codes is not None else 0
-        return self.docs.nbytes + codes + self.offsets.nbytes
+        return self.docs.nbytes + self.codes.nbytes + self.offsets.nbytes
 
 
 # A rebuild adds new postings to a small second table and shares the large first one;
@@ -78,7 +74,7 @@ def with_added(
     tables: tuple[Postings, ...],
     terms: np.ndarray,
     docs: np.ndarray,
-    codes: np.ndarray | None,
+    codes: np.ndarray,
     n_terms: int,
 ) -> tuple[Postings, ...]:
     """`tables` (one or two, the second holding newer docs) with newer postings added.
@@ -87,7 +83,7 @@ def with_added(
     what the tips added since the last full build hold, not every posting of the base.
     """
     main = tables[0].grown(n_terms)
-    recent = tables[1] if len(tables) > 1 else Postings.empty(main.codes is not None)
+    recent = tables[1] if len(tables) > 1 else Postings.empty()
     recent = recent.with_added(terms, docs, codes, n_terms)
     if len(recent.docs) == 0:
         return (main,)
@@ -139,7 +135,7 @@ def from_batches(
     df = np.zeros(n_terms, dtype=np.int64)
     max_code = np.zeros(n_terms, dtype=np.uint8)
     for terms, docs, codes, _ in batches:
-        strong = codes == STRONG
+        strong = codes >= STRONG
         for table, mask in enumerate((~strong, strong)):
             these = terms[mask]
             starts, lengths = runs(these)
@@ -152,11 +148,11 @@ def from_batches(
         np.cumsum(table_counts, out=table_offsets[1:])
         offsets.append(table_offsets)
     out_docs = [np.empty(int(o[-1]), dtype=np.int32) for o in offsets]
-    weak_codes = np.empty(int(offsets[0][-1]), dtype=np.uint8)
+    out_codes = [np.empty(int(o[-1]), dtype=np.uint8) for o in offsets]
     cursors = [o[:-1].copy() for o in offsets]
     while batches:
         terms, docs, codes, base = batches.pop(0)
-        strong = codes == STRONG
+        strong = codes >= STRONG
         for table, mask in enumerate((~strong, strong)):
             these = terms[mask]
             starts, lengths = runs(these)
@@ -164,11 +160,10 @@ def from_batches(
             place = np.arange(len(these), dtype=np.int64) - np.repeat(starts, lengths)
             where = cursors[table][these] + place
             out_docs[table][where] = docs[mask].astype(np.int32) + base
-            if table == 0:
-                weak_codes[where] = codes[mask]
+            out_codes[table][where] = codes[mask]
             cursors[table][these[starts]] += lengths
-    weak = Postings(out_docs[0], weak_codes, offsets[0])
-    strong_table = Postings(out_docs[1], None, offsets[1])
+    weak = Postings(out_docs[0], out_codes[0], offsets[0])
+    strong_table = Postings(out_docs[1], out_codes[1], offsets[1])
     return weak, strong_table, df, max_code
 
 

@@ -70,7 +70,7 @@ class _Part:
     """Postings of a query word that add to a document's score together: one term's
     body or title postings, or all of a word's expansions (the best of them counts)."""
 
-    groups: list[tuple[np.ndarray, np.ndarray | None, float]]  # (docs, codes, weight)
+    groups: list[tuple[np.ndarray, np.ndarray, float]]  # (docs, codes, weight)
     bound: float  # the most it can add to any one document
     cost: int  # postings in all its groups
 
@@ -78,7 +78,6 @@ class _Part:
 # Common words are pruned only when the words left hold at least this many postings:
 # below that, adding them is cheaper than finding the threshold.
 PRUNE_FROM = 4096
-STRONG_WEIGHT = float(CODE_WEIGHTS[STRONG])
 BOUND_MARGIN = 1.001
 # A binary search per document and group costs about as much as reading this many postings.
 LOOKUP_OR_READ = 8
@@ -148,17 +147,14 @@ class Ranker:
         for term, similarity, cap in expansions:
             top_idf = max(top_idf, float(idf_max[term]) * cap)
             weight = float(idf[term]) * similarity * cap
-            heaviest = weight * float(CODE_WEIGHTS[min(int(max_code[term]), STRONG - 1)])
-            for table in weak:
-                start, end = table.offsets[term], table.offsets[term + 1]
-                if end > start:
-                    group = (table.docs[start:end], table.codes[start:end], weight)
-                    parts.append(_Part([group], heaviest, end - start))
-            for table in strong:
-                start, end = table.offsets[term], table.offsets[term + 1]
-                if end > start:
-                    group = (table.docs[start:end], None, weight * STRONG_WEIGHT)
-                    parts.append(_Part([group], weight * STRONG_WEIGHT, end - start))
+            heaviest = int(max_code[term])
+            for tables, code in ((weak, min(heaviest, STRONG - 1)), (strong, heaviest)):
+                bound = weight * float(CODE_WEIGHTS[code])
+                for table in tables:
+                    start, end = table.offsets[term], table.offsets[term + 1]
+                    if end > start:
+                        group = (table.docs[start:end], table.codes[start:end], weight)
+                        parts.append(_Part([group], bound, end - start))
         most = TITLE_WEIGHT * max(top_idf, 1.0)
         if len(expansions) > 1 and len(parts) > 1:
             # Several words: each document counts only the best of them, so they are
@@ -262,7 +258,7 @@ class Ranker:
         groups = plan.groups
         if len(groups) == 1:
             ((d, c, w),) = groups
-            total[d] += (CODE_WEIGHTS * np.float32(w))[c] if c is not None else w
+            total[d] += (CODE_WEIGHTS * np.float32(w))[c]
             found.append(d)
             return
         # A word counts once per document: the best of its expansions. A misspelling
@@ -298,10 +294,7 @@ class Ranker:
             for d, c, w in plan.groups:
                 at = np.minimum(np.searchsorted(d, docs), len(d) - 1)
                 held = d[at] == docs
-                if c is not None:
-                    values = (CODE_WEIGHTS * np.float32(w))[c[at]]
-                else:
-                    values = np.full(docs.size, w, dtype=np.float32)
+                values = (CODE_WEIGHTS * np.float32(w))[c[at]]
                 np.maximum(best, np.where(held, values, np.float32(0.0)), out=best)
             total[docs] += best
 
@@ -388,18 +381,11 @@ class Ranker:
         return [Hit(entry, round(s, 1)) for s, entry in _varied(placed, limit)]
 
 
-def _best_of(
-    groups: list[tuple[np.ndarray, np.ndarray | None, float]], buffer: np.ndarray
-) -> np.ndarray:
+def _best_of(groups: list[tuple[np.ndarray, np.ndarray, float]], buffer: np.ndarray) -> np.ndarray:
     """Each document's best value among `groups` into `buffer`, which must be zero at those
     documents; the documents, some perhaps more than once."""
     docs = np.concatenate([d for d, _, _ in groups])
-    values = np.concatenate(
-        [
-            (CODE_WEIGHTS * np.float32(w))[c] if c is not None else np.full(len(d), w, np.float32)
-            for d, c, w in groups
-        ]
-    )
+    values = np.concatenate([(CODE_WEIGHTS * np.float32(w))[c] for _, c, w in groups])
     np.maximum.at(buffer, docs, values)
     return docs
 

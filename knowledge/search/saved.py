@@ -11,6 +11,7 @@ from knowledge.model import Entry
 from knowledge.search.build import Layout, Tables, live_words
 from knowledge.search.deletions import Deletions
 from knowledge.search.postings import Postings, merged
+from knowledge.search.tuning import CODE_WEIGHTS, STRONG
 from knowledge.search.vocabulary import Vocabulary
 
 _ONE, _TWO = "deletions_one", "deletions_two"
@@ -38,6 +39,7 @@ def export(
         "weak_codes": weak.codes,
         "weak_offsets": weak.offsets,
         "strong_docs": strong.docs,
+        "strong_codes": strong.codes,
         "strong_offsets": strong.offsets,
     }
     if deletions is not None:
@@ -83,6 +85,7 @@ def restore(
             and len(arrays["df"]) == n_terms == len(arrays["max_code"])
             and len(arrays["weak_offsets"]) == n_terms + 1 == len(arrays["strong_offsets"])
             and len(arrays["weak_docs"]) == len(arrays["weak_codes"])
+            and len(arrays["strong_docs"]) == len(arrays["strong_codes"])
             and int(arrays["weak_offsets"][-1]) == len(arrays["weak_docs"])
             and int(arrays["strong_offsets"][-1]) == len(arrays["strong_docs"])
             and _within(positions, len(slot_position))
@@ -90,6 +93,10 @@ def restore(
             and _within(arrays["roots"], n_terms)
             and _within(arrays["weak_docs"], len(phrases))
             and _within(arrays["strong_docs"], len(phrases))
+            # A code names a weight: one out of range would fail a search, not the load.
+            and _within(arrays["weak_codes"], STRONG)
+            and _within(arrays["strong_codes"], len(CODE_WEIGHTS))
+            and (len(arrays["strong_codes"]) == 0 or int(arrays["strong_codes"].min()) >= STRONG)
             and bool(np.all(np.diff(arrays["weak_offsets"]) >= 0))
             and bool(np.all(np.diff(arrays["strong_offsets"]) >= 0))
         )
@@ -119,7 +126,7 @@ def restore(
         strong=(
             Postings(
                 arrays["strong_docs"].astype(np.int32, copy=False),
-                None,
+                arrays["strong_codes"].astype(np.uint8, copy=False),
                 arrays["strong_offsets"].astype(np.int64, copy=False),
             ),
         ),

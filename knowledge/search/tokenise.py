@@ -81,16 +81,23 @@ def tokenise(
     terms = np.concatenate([terms, stems[stemmed]])
     docs = np.concatenate([docs, docs[stemmed]])
     codes = np.concatenate([codes, codes[stemmed]])
-    # One posting per (term, doc), with the highest code: sort, keep each run's last.
+    # One posting per (term, doc), with the highest code: sort, keep each run's last. A
+    # title or keyword word the body holds too gets STRONG plus the body's highest code.
     keys = np.sort((terms << 35) | (docs << 3) | codes)
     pair = keys >> 3
     last = np.ones(len(keys), dtype=bool)
     last[:-1] = pair[1:] != pair[:-1]
+    all_codes = keys & 7
+    out_codes = all_codes[last]
+    if len(keys):
+        starts = np.flatnonzero(np.concatenate([[True], last[:-1]]))
+        body = np.maximum.reduceat(np.where(all_codes < STRONG, all_codes, 0), starts)
+        out_codes = np.where(out_codes >= STRONG, STRONG + body, out_codes)
     keys = keys[last]
     return (
         (keys >> 35).astype(np.int32),
         ((keys >> 3) & 0xFFFFFFFF).astype(np.int32),
-        (keys & 7).astype(np.uint8),
+        out_codes.astype(np.uint8),
     )
 
 

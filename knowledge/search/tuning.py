@@ -40,11 +40,16 @@ MEANT_SLIP_POWER = 5.0
 MEANT_SMOOTHING = 5.0
 MEANT_DAMPING = 0.25
 
+# A word of the title or keywords that the body uses too adds its body weight, times
+# this, to its title weight: an entry whose text keeps coming back to a title word is
+# about it, where a word a title names once in passing may not be (see README).
+TITLE_AND_BODY = 1.5
 # Weight code of a (document, word) posting. Body words weigh more the more often they
 # occur (a quarter per occurrence, at least one, at most one and a half); a word of the
-# title or keywords weighs most. Codes keep postings at one byte each.
+# title or keywords weighs most, STRONG plus the body's code where the body has it too.
+# Codes keep postings at one byte each.
 STRONG = 4
-CODE_WEIGHTS = np.array(
-    [0.0, BODY_WEIGHT, 1.25 * BODY_WEIGHT, 1.5 * BODY_WEIGHT, max(TITLE_WEIGHT, KEYWORD_WEIGHT)],
-    dtype=np.float32,
-)
+_BODY = np.array([0.0, BODY_WEIGHT, 1.25 * BODY_WEIGHT, 1.5 * BODY_WEIGHT])
+CODE_WEIGHTS = np.concatenate(
+    [_BODY, max(TITLE_WEIGHT, KEYWORD_WEIGHT) + TITLE_AND_BODY * _BODY]
+).astype(np.float32)
