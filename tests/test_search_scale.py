@@ -20,8 +20,9 @@ from knowledge.search import SearchIndex
 pytestmark = pytest.mark.slow  # builds indexes of 1,000 entries and more
 
 # Measured top-3 (README, Performance) less about a point and a half, so that a change
-# that makes search worse at scale fails here and not only in the bench.
-FLOORS = {1_000: (0.96, 0.90), 10_000: (0.93, 0.87), 100_000: (0.94, 0.885)}
+# that makes search worse at scale fails here and not only in the bench; at 100,000
+# entries, correctly spelled, the target itself (96%; measured 96.2%).
+FLOORS = {1_000: (0.96, 0.90), 10_000: (0.95, 0.885), 100_000: (0.96, 0.89)}
 BIG = os.environ.get(BIG_ENV, "").strip().lower() in ("1", "yes", "true")
 
 

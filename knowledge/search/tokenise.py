@@ -22,10 +22,11 @@ def tokenise(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Postings (term, doc, code) of `batch` (slot, entry): one per (doc, word), sorted.
 
-    A document's weight for a word: the title-and-keyword weight if the word is in
-    either, else by how often it occurs in the body. A word's stem gets the highest
-    weight of the words it stems from. Phrases (folded title and keywords) go to
-    `phrases[doc - phrase_base]`. New words are added to `vocab`.
+    A document's weight for a word: by how often it occurs in the body; the
+    title-and-keyword weight if the word is in either, plus its body weight when the
+    body holds it too. A word's stem gets the highest weight of the words it stems
+    from. Phrases (folded title and keywords) go to `phrases[doc - phrase_base]`. New
+    words are added to `vocab`.
     """
     n_langs = len(languages)
     ids = vocab.ids
