@@ -1,6 +1,7 @@
 """Where a word stands in an entry, and what that weighs: the title or keywords, the
 body, or both. A title word the body keeps coming back to says what the entry is about;
-one a title names in passing may not."""
+one a title names in passing may not. Entries that weigh the same come in the content's
+order, which writers choose."""
 
 from __future__ import annotations
 
@@ -102,3 +103,29 @@ def test_the_best_possible_score_counts_the_heaviest_title_and_body_posting():
         index._ranker.stats.idf_max[term] * CODE_WEIGHTS[STRONG],
         index._ranker.stats.idf[term] * CODE_WEIGHTS[STRONG + 3],
     )
+
+
+def test_hits_that_score_alike_come_in_the_contents_order_whatever_their_ids():
+    # Writers put what is needed first, first: of entries alike for a query, the one
+    # earlier in the content is shown first, not the one whose id sorts first.
+    def alike(name: str) -> Entry:
+        return dataclasses.replace(
+            entry(0, "Night bus safety", "Sit near the driver on the night bus."), id=name
+        )
+
+    names = ["zz-written-first", "mm-written-second", "aa-written-third"]
+    noise = [entry(100 + n, f"Weather note {n}", "Rain and wind today.") for n in range(20)]
+    snapshot = Snapshot(entries=(*map(alike, names), *noise), regions=load_or_raise().regions)
+    fresh = SearchIndex(snapshot)
+    hits = fresh.search("night bus", lang="en")
+    assert [h.entry.id for h in hits][:3] == names
+    # The same after a rebuild that moved them around in the content.
+    moved = Snapshot(
+        entries=(snapshot.entries[2], *snapshot.entries[:2], *noise), regions=snapshot.regions
+    )
+    rebuilt = SearchIndex.rebuild(moved, fresh)
+    assert [h.entry.id for h in rebuilt.search("night bus", lang="en")][:3] == [
+        names[2],
+        names[0],
+        names[1],
+    ]

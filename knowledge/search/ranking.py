@@ -373,7 +373,9 @@ class Ranker:
             score = (1 - RERANK_SHARE) * base + RERANK_SHARE * phrase * min(base / 40.0, 1.0)
             if score >= MIN_SCORE:
                 ranked.append((score * share**COORDINATION, score, entry))
-        ranked.sort(key=lambda hit: (-hit[0], hit[2].id))
+        # Stable: hits placed alike keep the order of `top`, the content's order among
+        # equal scores (writers put what is needed first, first), not their ids' order.
+        ranked.sort(key=lambda hit: -hit[0])
         if ranked:
             floor = max(own for _, own, _ in ranked) * RELATIVE_FLOOR
             ranked = [hit for hit in ranked if hit[1] >= floor]
