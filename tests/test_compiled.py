@@ -464,11 +464,18 @@ def test_restore_refuses_an_index_of_another_snapshot():
 
 
 @pytest.mark.parametrize(
-    ("table", "code"), [("weak_codes", STRONG), ("strong_codes", 1), ("strong_codes", 200)]
+    ("table", "code"),
+    [
+        ("weak_codes", STRONG),
+        ("weak_codes", 0),
+        ("strong_codes", 1),
+        ("strong_codes", 200),
+        ("max_code", 200),
+    ],
 )
 def test_restore_refuses_codes_that_name_no_weight(table, code):
     # A body posting coded as a title one, or a code past the weights, would be read
-    # into the wrong table or fail a search; the file is refused when read instead.
+    # into the wrong table or fail a search or the start; the file is refused when read.
     shipped = load_or_raise()
     arrays, words, phrases = SearchIndex(shipped).export()
     arrays[table] = arrays[table].copy()

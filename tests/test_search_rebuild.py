@@ -4,6 +4,7 @@ as an index built from scratch, saved and restored included."""
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 
@@ -77,3 +78,37 @@ def test_newer_postings_fold_into_the_base_once_they_are_a_share_of_it(shipped, 
         assert len(index._tables.weak[1].docs) <= MERGE_SHARE * base
     assert len(index._tables.weak) == 1 and len(index._tables.weak[0].docs) > base
     assert answers(index, queries) == answers(SearchIndex(snapshot), queries)
+
+
+def test_rounds_of_edits_anywhere_in_the_content_answer_as_a_fresh_index(shipped):
+    # Entries published, changed (title words repeated in the body, so they weigh more),
+    # and withdrawn at random places in the content, a round at a time: each rebuilt
+    # index answers as one built from scratch.
+    rng = random.Random(4)
+    pool = synthetic_entries(shipped, 300, seed=4)
+    entries = [*shipped.entries, *(dataclasses.replace(e, id=f"s-{n}") for n, e in enumerate(pool))]
+
+    def changed(one):
+        def text(t):
+            words = t.title.split()
+            more = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+            return dataclasses.replace(t, body=f"{t.body} {more}")
+
+        return dataclasses.replace(one, texts={lang: text(t) for lang, t in one.texts.items()})
+
+    plain = load_quality()
+    asked = [*sample(plain, 40), *sample(misspelled(plain, 3), 40)]
+    snapshot = Snapshot(entries=tuple(entries), regions=shipped.regions)
+    index = SearchIndex(snapshot)
+    for round_ in range(10):
+        for n in range(rng.randint(1, 6)):
+            new = dataclasses.replace(changed(rng.choice(pool)), id=f"new-{round_}-{n}")
+            entries.insert(rng.randrange(len(entries)), new)
+        for _ in range(rng.randint(0, 4)):
+            at = rng.randrange(len(entries))
+            entries[at] = changed(entries[at])
+        for _ in range(rng.randint(0, 3)):
+            entries.pop(rng.randrange(len(entries)))
+        snapshot = Snapshot(entries=tuple(entries), regions=shipped.regions)
+        index = SearchIndex.rebuild(snapshot, index)
+        assert answers(index, asked) == answers(SearchIndex(snapshot), asked), round_

@@ -362,7 +362,8 @@ class Ranker:
         one."""
         folded = " ".join(words)
         slot_position, phrases = self.tables.layout.slot_position, self.tables.phrases
-        ranked: list[tuple[float, float, Entry]] = []  # (placed by, own score, entry)
+        # (placed by, own score, the entry's place in the content, entry)
+        ranked: list[tuple[float, float, int, Entry]] = []
         for (slot, doc, value), share in zip(top, held, strict=True):
             position = int(slot_position[slot])
             if position < 0:
@@ -372,14 +373,17 @@ class Ranker:
             phrase = fuzz.token_set_ratio(folded, phrases[doc])
             score = (1 - RERANK_SHARE) * base + RERANK_SHARE * phrase * min(base / 40.0, 1.0)
             if score >= MIN_SCORE:
-                ranked.append((score * share**COORDINATION, score, entry))
-        # Stable: hits placed alike keep the order of `top`, the content's order among
-        # equal scores (writers put what is needed first, first), not their ids' order.
-        ranked.sort(key=lambda hit: -hit[0])
+                # Rounded: a rebuilt index adds a word's older and newer postings apart,
+                # so float32 sums that tie in a fresh index can differ in the last digits.
+                placed_by = round(score * share**COORDINATION, 4)
+                ranked.append((placed_by, score, position, entry))
+        # Hits placed alike come in the content's order (writers put what is needed
+        # first, first), not in their ids' order.
+        ranked.sort(key=lambda hit: (-hit[0], hit[2]))
         if ranked:
-            floor = max(own for _, own, _ in ranked) * RELATIVE_FLOOR
+            floor = max(hit[1] for hit in ranked) * RELATIVE_FLOOR
             ranked = [hit for hit in ranked if hit[1] >= floor]
-        placed = [(by, entry) for by, _, entry in ranked]
+        placed = [(by, entry) for by, _, _, entry in ranked]
         return [Hit(entry, round(s, 1)) for s, entry in _varied(placed, limit)]
 
 

@@ -93,8 +93,11 @@ def restore(
             and _within(arrays["roots"], n_terms)
             and _within(arrays["weak_docs"], len(phrases))
             and _within(arrays["strong_docs"], len(phrases))
-            # A code names a weight: one out of range would fail a search, not the load.
+            # A code names a weight: one out of range would fail a search or the start,
+            # not the load. Body codes are 1 to STRONG - 1, title codes STRONG and up.
+            and _within(arrays["max_code"], len(CODE_WEIGHTS))
             and _within(arrays["weak_codes"], STRONG)
+            and (len(arrays["weak_codes"]) == 0 or int(arrays["weak_codes"].min()) >= 1)
             and _within(arrays["strong_codes"], len(CODE_WEIGHTS))
             and (len(arrays["strong_codes"]) == 0 or int(arrays["strong_codes"].min()) >= STRONG)
             and bool(np.all(np.diff(arrays["weak_offsets"]) >= 0))

@@ -24,9 +24,11 @@ def tokenise(
 
     A document's weight for a word: by how often it occurs in the body; the
     title-and-keyword weight if the word is in either, plus its body weight when the
-    body holds it too. A word's stem gets the highest weight of the words it stems
-    from. Phrases (folded title and keywords) go to `phrases[doc - phrase_base]`. New
-    words are added to `vocab`.
+    body holds it too. A word's stem gets the highest title and body codes among the
+    words it stems from, combined as one word's would be (a title's "work" and a body's
+    "working" make the stem "work" a title word the body uses). Phrases (folded
+    title and keywords) go to `phrases[doc - phrase_base]`. New words are added to
+    `vocab`.
     """
     n_langs = len(languages)
     ids = vocab.ids

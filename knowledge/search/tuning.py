@@ -45,7 +45,7 @@ MEANT_DAMPING = 0.25
 # about it, where a word a title names once in passing may not be (see README).
 TITLE_AND_BODY = 1.5
 # Weight code of a (document, word) posting. Body words weigh more the more often they
-# occur (a quarter per occurrence, at least one, at most one and a half); a word of the
+# occur (one up to four times, 1.25 at five, 1.5 at six or more); a word of the
 # title or keywords weighs most, STRONG plus the body's code where the body has it too.
 # Codes keep postings at one byte each.
 STRONG = 4
