@@ -96,10 +96,8 @@ def restore(
             # A code names a weight: one out of range would fail a search or the start,
             # not the load. Body codes are 1 to STRONG - 1, title codes STRONG and up.
             and _within(arrays["max_code"], len(CODE_WEIGHTS))
-            and _within(arrays["weak_codes"], STRONG)
-            and (len(arrays["weak_codes"]) == 0 or int(arrays["weak_codes"].min()) >= 1)
-            and _within(arrays["strong_codes"], len(CODE_WEIGHTS))
-            and (len(arrays["strong_codes"]) == 0 or int(arrays["strong_codes"].min()) >= STRONG)
+            and _within(arrays["weak_codes"], STRONG, low=1)
+            and _within(arrays["strong_codes"], len(CODE_WEIGHTS), low=STRONG)
             and bool(np.all(np.diff(arrays["weak_offsets"]) >= 0))
             and bool(np.all(np.diff(arrays["strong_offsets"]) >= 0))
         )
@@ -137,6 +135,6 @@ def restore(
     )
 
 
-def _within(values: np.ndarray, size: int) -> bool:
-    """Whether every value can index an array of `size` items."""
-    return len(values) == 0 or (int(values.min()) >= 0 and int(values.max()) < size)
+def _within(values: np.ndarray, size: int, low: int = 0) -> bool:
+    """Whether every value is at least `low` and can index an array of `size` items."""
+    return len(values) == 0 or (int(values.min()) >= low and int(values.max()) < size)
